@@ -1,0 +1,1 @@
+"""Syndication crawler: Scrapy project (settings, spiders, extraction, commands)."""

@@ -1,0 +1,107 @@
+"""Run bookkeeping: a ``runs`` row per crawl, a ``drops`` row per page that
+did not become a story, and a verdict on the source's health.
+
+A source whose every listing request failed (unreachable host, HTTP error)
+is marked failed: one clear line per source in the log, ``status='failed'``
+in its run row and the stat ``source/failed`` (the crawl command then exits
+non-zero).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from urllib.parse import urlsplit
+
+from scrapy import signals
+
+from pipelines.db import get_run_context
+from pipelines.drops import DropStory, DuplicateStory
+
+from ..signals import page_failed
+
+logger = logging.getLogger(__name__)
+
+
+class RunLog:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.drop_reasons: Counter[str] = Counter()
+        self.listing_failures: list[tuple[str, str]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.page_failed, signal=page_failed)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    @property
+    def ctx(self):
+        return get_run_context(self.crawler)
+
+    def spider_opened(self, spider):
+        self.stats.set_value("run/id", self.ctx.run_id)
+        logger.info("%s: run %d, store %s", spider.name, self.ctx.run_id, self.crawler.settings.get("STORE_PATH"))
+
+    def _drop(self, source: str, url: str | None, reason: str, detail: str) -> None:
+        self.drop_reasons[reason] += 1
+        self.stats.inc_value("runlog/drop_count")
+        self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail)
+
+    def item_dropped(self, item, response, exception, spider):
+        if isinstance(exception, DuplicateStory):
+            return
+        reason = exception.reason if isinstance(exception, DropStory) else "dropped"
+        detail = exception.detail if isinstance(exception, DropStory) else str(exception)
+        self._drop(spider.name, item.get("url"), reason, detail)
+
+    def page_failed(self, url, reason, detail, source, kind):
+        self._drop(source, url, reason, detail)
+        if kind == "listing":
+            self.listing_failures.append((url, detail))
+
+    def spider_closed(self, spider, reason):
+        stats = self.stats.get_stats()
+        listing_ok = stats.get("listing/page_count", 0)
+        listing_failed = stats.get("fetch/failed_listing_count", 0)
+        failed = listing_failed > 0 and listing_ok == 0
+        if failed:
+            hosts = Counter()
+            for url, detail in self.listing_failures or [("?", "no listing fetched")]:
+                hosts[(urlsplit(url).netloc or url, detail)] += 1
+            summary = "; ".join(f"{host}: {detail}" + (f" (x{n})" if n > 1 else "") for (host, detail), n in hosts.items())
+            self.stats.set_value("source/failed", summary)
+            logger.error("SOURCE FAILED %s — %s", spider.name, summary)
+        elif listing_failed:
+            logger.warning("%s: %d of %d listing pages failed", spider.name, listing_failed, listing_failed + listing_ok)
+        fields = {
+            "status": "failed" if failed else "finished",
+            "finish_reason": reason,
+            "requests": stats.get("downloader/request_count", 0),
+            "responses": stats.get("downloader/response_count", 0),
+            "stored": stats.get("store/stored_count", 0),
+            "updated": stats.get("store/updated_count", 0),
+            "duplicates": stats.get("dedupe/duplicate_count", 0),
+            "dropped": sum(self.drop_reasons.values()),
+            "dropped_by_reason": dict(self.drop_reasons),
+            "errors": stats.get("log_count/ERROR", 0),
+            "stats": {k: v for k, v in stats.items()},
+        }
+        self.ctx.store.finish_run(self.ctx.run_id, fields)
+        logger.info(
+            "%s: run %d %s — stored %d, updated %d, duplicates %d, seen again %d, dropped %d %s",
+            spider.name,
+            self.ctx.run_id,
+            fields["status"],
+            fields["stored"],
+            fields["updated"],
+            fields["duplicates"],
+            stats.get("dedupe/seen_again_count", 0),
+            fields["dropped"],
+            dict(self.drop_reasons) or "",
+        )
+        self.ctx.store.close()

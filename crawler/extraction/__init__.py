@@ -1,0 +1,1 @@
+"""Pure functions that turn a fetched page into article fields."""

@@ -1,0 +1,177 @@
+"""The extraction chain: site rules → page metadata → generic extraction.
+
+``extract_article`` is what spiders and the batch command call. It never
+raises on page content: a page it cannot read comes back with ``error`` set.
+Each field records the stage that produced it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import lxml.html
+from lxml import etree
+
+from ..sources.base import SourceDecl, Template
+from . import generic
+from .body import body_text, clean_body_element
+from .dates import CHINA_TZ, FoundDate, date_from_url, find_date, year_from_url
+from .meta import parse_editor, parse_outlet
+from .metadata import page_metadata
+from .text import normalize_space
+from .titles import clean_title
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Extraction:
+    url: str
+    title: str = ""
+    date_raw: str | None = None
+    published_at: str | None = None
+    date_stage: str | None = None
+    outlet: str | None = None
+    editor: str | None = None
+    body_html: str = ""
+    body_text: str = ""
+    extractor: str = ""
+    error: str | None = None
+    stages: dict = field(default_factory=dict)
+
+    def set_date(self, found: FoundDate | None, stage: str) -> bool:
+        if found is None or self.published_at:
+            return False
+        self.date_raw = found.raw
+        self.published_at = found.iso
+        self.date_stage = stage
+        return True
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_html(html: str | bytes) -> etree._Element | None:
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", "replace")
+    if not html or not html.strip():
+        return None
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def _first(root: etree._Element, selector: str | None) -> etree._Element | None:
+    if not selector:
+        return None
+    try:
+        found = root.cssselect(selector)
+    except Exception:  # a bad selector in a declaration must not kill the crawl
+        logger.warning("bad selector %r", selector)
+        return None
+    return found[0] if found else None
+
+
+def _text(el: etree._Element | None) -> str:
+    return normalize_space(el.text_content()) if el is not None else ""
+
+
+def apply_template(root: etree._Element, template: Template) -> dict | None:
+    """Fields read by one template's selectors, or None when it does not apply."""
+    title_el = _first(root, template.title)
+    if title_el is None or not _text(title_el):
+        return None
+    body_el = None
+    for selector in template.body:
+        body_el = _first(root, selector)
+        if body_el is not None:
+            break
+    if body_el is None:
+        return None
+    meta_text = _text(_first(root, template.meta))
+    return {
+        "title": _text(title_el),
+        "body": body_el,
+        "date_text": _text(_first(root, template.date)) or meta_text,
+        "outlet_text": _text(_first(root, template.outlet)) or meta_text,
+        "editor_text": _text(_first(root, template.editor)),
+    }
+
+
+def _page_editor(root: etree._Element) -> str | None:
+    for el in root.iter("p", "div", "span"):
+        text = el.text_content()
+        if ("责任编辑" in text or "责编" in text) and len(text) < 80:
+            editor = parse_editor(text)
+            if editor:
+                return editor
+    return None
+
+
+def extract_article(
+    html: str | bytes,
+    url: str,
+    *,
+    source: SourceDecl | None = None,
+    fetched_at: datetime | None = None,
+) -> Extraction:
+    """Title, publication time, outlet, editor and body of one article page."""
+    result = Extraction(url=url)
+    try:
+        _extract(html, url, source, fetched_at or datetime.now(CHINA_TZ), result)
+    except Exception as exc:  # the extractor must never stop a crawl
+        logger.exception("extraction failed for %s", url)
+        result.error = f"extractor_exception: {type(exc).__name__}: {exc}"
+    return result
+
+
+def _extract(html, url, source, now, result: Extraction) -> None:
+    root = parse_html(html)
+    if root is None:
+        result.error = "empty_or_unparseable_html"
+        return
+    site_names = source.site_names if source else ()
+    meta = page_metadata(root)
+    url_year = year_from_url(url)
+
+    # 1. site rules
+    fields = None
+    if source is not None:
+        for template in source.templates:
+            fields = apply_template(root, template)
+            if fields is not None:
+                result.extractor = f"site:{source.name}/{template.name}"
+                break
+    if fields is not None:
+        result.title = clean_title(fields["title"], site_names)
+        result.body_html = clean_body_element(fields["body"], url)
+        result.set_date(find_date(fields["date_text"], default_year=url_year or now.year, now=now), "site_meta_line")
+        result.outlet = parse_outlet(fields["outlet_text"], site_names)
+        result.editor = parse_editor(fields["editor_text"]) or _page_editor(root)
+
+    # 2. page metadata (JSON-LD, Open Graph, CMS meta tags)
+    result.set_date(meta.date(now), f"metadata:{meta.date_origin}")
+    if not result.title:
+        result.title = clean_title(meta.title, site_names)
+
+    # 3. generic extraction
+    if not result.body_html:
+        generic_result = generic.extract(root, html, url, now=now, site_names=site_names)
+        result.extractor = generic_result.extractor
+        result.body_html = generic_result.body_html
+        if not result.title:
+            result.title = generic_result.title
+        result.set_date(generic_result.date, "generic:text_near_title")
+        result.outlet = result.outlet or generic_result.outlet
+        result.editor = result.editor or generic_result.editor
+
+    # 4. the date written in the URL path (a full day only)
+    result.set_date(date_from_url(url, now=now), "url")
+    if not result.title:
+        result.title = clean_title(_text(_first(root, "title")), site_names)
+    result.body_text = body_text(result.body_html)
+    result.outlet = result.outlet or meta.outlet

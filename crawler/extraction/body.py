@@ -1,0 +1,272 @@
+"""Article body: cleaning, sanitizing and plain text.
+
+Two entry points:
+- ``clean_body_element``: a site's body node (an lxml element) → one-line,
+  sanitized body HTML (``<p>…</p> <p>…</p>``), without the ``摘要：`` lead,
+  scripts, comments, share widgets, editor lines or ``　　`` indentation,
+  with absolute image and link URLs.
+- ``sanitize_html``: any HTML fragment (e.g. an aggregator's body) → the same
+  allow-list, keeping the fragment's own block separators.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import nh3
+from lxml import etree
+
+from .text import FULLWIDTH_SPACE, normalize_space, strip_fullwidth_indent
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "a", "img",
+    "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
+    "blockquote", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "pre", "code", "hr",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+ALLOWED_CLASSES = {"p": {"em_media"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+BLOCK_TAGS = {"p", "table", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "pre", "hr"}
+CONTAINER_TAGS = {"div", "section", "article", "center", "main", "font", "span", "tbody"}
+DROP_TAGS = {"script", "style", "noscript", "iframe", "form", "button", "input", "textarea", "select", "object", "embed", "video", "audio", "link", "meta", "svg"}
+
+# class/id fragments of widgets that are never article text
+_JUNK_ATTR_RE = re.compile(
+    r"share|bdshare|jiathis|social|related|xgxw|xgyd|recommend|tuijian|comment|pinglun|"
+    r"advert|\bad\b|banner|qrcode|erweima|print|fontsize|editor|bianji|copyright|disclaimer|pager|page-nav",
+    re.I,
+)
+# paragraphs that are boilerplate, not body text
+_JUNK_TEXT_RE = re.compile(
+    r"^(?:分享到|扫一扫|【纠错】|【打印】|【关闭】|责任编辑|责编|编辑\s*[:：]|返回顶部|打印本页|关闭窗口|"
+    r"原标题\s*[:：]|版权声明|免责声明|声明\s*[:：]|相关(?:新闻|阅读|文章)|推荐阅读|延伸阅读)"
+)
+_SUMMARY_RE = re.compile(r"^[【\[]?(?:内容)?摘\s*要[】\]]?\s*[:：]?")
+_SOURCE_LINE_RE = re.compile(r"^[（(]\s*(?:文章)?来源\s*[:：][^）)]*[）)]$")
+
+
+def _absolute(value: str, base_url: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if base_url:
+        value = urljoin(base_url, value)
+    scheme = urlsplit(value).scheme.lower()
+    if scheme and scheme not in URL_SCHEMES:
+        return None
+    return value
+
+
+def sanitize_html(html: str, base_url: str | None = None) -> str:
+    """Allow-list sanitize an HTML fragment and put it on one line.
+
+    No script, style, event handler or ``javascript:`` URL survives; image and
+    link URLs become absolute against ``base_url``; ``　　`` indentation is
+    removed; line breaks become spaces. Other whitespace is kept as written.
+    """
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if (tag, attr) in {("a", "href"), ("img", "src")}:
+            return _absolute(value, base_url)
+        return value
+
+    cleaned = nh3.clean(
+        strip_fullwidth_indent(html or ""),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=attribute_filter,
+        link_rel=None,
+        strip_comments=True,
+    )
+    cleaned = re.sub(r"\s*[\r\n]+\s*", " ", cleaned)
+    # a <p> with nothing in it is layout, not content
+    cleaned = re.sub(r"<p>(?:\s|&nbsp;|<br>)*</p>\s?", "", cleaned)
+    return cleaned.strip()
+
+
+def _text_of(el: etree._Element) -> str:
+    return normalize_space(el.text_content()) if hasattr(el, "text_content") else ""
+
+
+def _is_junk_widget(el: etree._Element) -> bool:
+    attrs = " ".join(filter(None, [el.get("class"), el.get("id")]))
+    if attrs and _JUNK_ATTR_RE.search(attrs):
+        # a container of real text that happens to carry such a class stays
+        return len(_text_of(el)) < 200 or el.tag in {"ul", "ol"}
+    return False
+
+
+def remove_junk(root: etree._Element) -> None:
+    """Drop scripts, comments, widgets and boilerplate paragraphs in place."""
+    for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        _drop(node)
+    for node in list(root.iter()):
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in DROP_TAGS or (node is not root and _is_junk_widget(node)):
+            _drop(node)
+    for node in list(root.iter("p", "div", "span", "font", "strong", "li", "td")):
+        text = _text_of(node)
+        if text and len(text) < 120 and _JUNK_TEXT_RE.match(text) and not node.findall(".//img"):
+            _drop(node)
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove a node but keep its tail text."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail
+    if tail:
+        prev = node.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)
+
+
+def _drop_summary(blocks: list[etree._Element]) -> list[etree._Element]:
+    """The leading ``摘要：…`` paragraph is a summary, not body text."""
+    for i, block in enumerate(blocks[:3]):
+        text = _text_of(block)
+        if not text and not block.findall(".//img"):
+            continue
+        if _SUMMARY_RE.match(text):
+            return blocks[:i] + blocks[i + 1 :]
+        break
+    return blocks
+
+
+def _fix_images(root: etree._Element) -> None:
+    for img in root.iter("img"):
+        if not img.get("src"):
+            for lazy in ("data-src", "data-original", "original", "data-lazy-src"):
+                if img.get(lazy):
+                    img.set("src", img.get(lazy))
+                    break
+
+
+def _blocks(container: etree._Element) -> list[etree._Element]:
+    """Flatten a body node into a list of block elements (<p>, <table>, …)."""
+    blocks: list[etree._Element] = []
+    pending = lxml.html.Element("p")
+
+    def flush() -> None:
+        nonlocal pending
+        if normalize_space(pending.text_content()) or pending.findall(".//img"):
+            blocks.append(pending)
+        pending = lxml.html.Element("p")
+
+    def add_inline_text(text: str | None) -> None:
+        if not text:
+            return
+        if len(pending):
+            last = pending[-1]
+            last.tail = (last.tail or "") + text
+        else:
+            pending.text = (pending.text or "") + text
+
+    def walk(node: etree._Element) -> None:
+        add_inline_text(node.text)
+        for child in node:
+            if not isinstance(child.tag, str):
+                add_inline_text(child.tail)
+                continue
+            tag = child.tag.lower()
+            if tag in BLOCK_TAGS:
+                flush()
+                blocks.append(_strip_tail(child))
+                add_inline_text(child.tail)
+            elif tag in CONTAINER_TAGS and _has_block_child(child):
+                flush()
+                walk(child)
+                flush()
+                add_inline_text(child.tail)
+            elif tag == "div":
+                flush()
+                para = _strip_tail(child)
+                para.tag = "p"
+                blocks.append(para)
+                add_inline_text(child.tail)
+            elif tag == "br" and _text_after_br(pending):
+                flush()
+                add_inline_text(child.tail)
+            else:
+                pending.append(_strip_tail(child))
+                add_inline_text(child.tail)
+
+    walk(container)
+    flush()
+    return blocks
+
+
+def _strip_tail(el: etree._Element) -> etree._Element:
+    el = copy.deepcopy(el)
+    el.tail = None
+    return el
+
+
+def _has_block_child(el: etree._Element) -> bool:
+    return any(isinstance(c.tag, str) and (c.tag in BLOCK_TAGS or c.tag in {"div", "section", "article"}) for c in el.iter() if c is not el)
+
+
+def _text_after_br(pending: etree._Element) -> bool:
+    return bool(normalize_space(pending.text_content()))
+
+
+def clean_body_element(body: etree._Element, base_url: str | None) -> str:
+    """A site's body node → sanitized one-line body HTML ('' when empty)."""
+    root = copy.deepcopy(body)
+    root.tail = None
+    remove_junk(root)
+    _fix_images(root)
+    blocks = _drop_summary(_blocks(root))
+    parts = []
+    for block in blocks:
+        if block.tag in {"h1"}:
+            block.tag = "h2"
+        html = sanitize_html(lxml.html.tostring(block, encoding="unicode"), base_url)
+        html = re.sub(r"(<p>)\s+", r"\1", html)
+        if html and html not in ("<p></p>",):
+            parts.append(html)
+    return " ".join(parts)
+
+
+def body_text(body_html: str) -> str:
+    """Plain text of body HTML: one line per block, without the ``（文章来源：…）`` attribution."""
+    if not body_html or not body_html.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ""
+    lines: list[str] = []
+    for node in root.iter():
+        if node is root or not isinstance(node.tag, str):
+            continue
+        if node.get("class") == "em_media":
+            continue
+        if node.tag in BLOCK_TAGS - {"table", "ul", "ol"} or node.tag in {"li", "tr", "figcaption"}:
+            if any(anc.tag in {"p", "li", "tr"} for anc in node.iterancestors() if anc is not root):
+                continue
+            text = normalize_space(node.text_content().replace(FULLWIDTH_SPACE, " "))
+            if text and not _SOURCE_LINE_RE.match(text):
+                lines.append(text)
+    if not lines:
+        text = normalize_space(root.text_content())
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
+

@@ -1,0 +1,182 @@
+"""Publication dates on Chinese news pages.
+
+dateparser does the parsing; this module only finds the date substring first
+(dateparser returns None for ``来源：中国发展网 2022-06-08 11:39``), supplies
+the year for year-less forms (dateparser reads ``06月08日`` as 2006 without
+``languages`` and as None with it), and rejects dates out of range.
+All times are China time unless the text says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+EARLIEST = datetime(1990, 1, 1, tzinfo=CHINA_TZ)
+# A page may be dated slightly ahead of the crawl clock (clock skew, time zones).
+FUTURE_TOLERANCE = timedelta(days=1)
+
+_SEP = r"\s*[-/.年]\s*"
+_TIME = r"(?:\s*(?:T|\s)?\s*(?P<H>[01]?\d|2[0-3])\s*[:：时]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d))?)?"
+FULL_DATE_RE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})" + _SEP + r"(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])(?!\d)\s*日?" + _TIME
+)
+YEARLESS_RE = re.compile(
+    r"(?<![\d年/.-])(?P<m>1[0-2]|0?[1-9])\s*月\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日" + _TIME
+)
+RELATIVE_RE = re.compile(r"(?:\d+\s*(?:秒|分钟|小时|天)前|刚刚|(?:今天|昨天|前天)\s*\d{1,2}[:：]\d{2})")
+URL_DATE_RE = re.compile(
+    r"/(?P<y>(?:19|20)\d{2})[-/_]?(?:zt/[^/]+/(?:19|20)\d{2}/)?(?P<m>0[1-9]|1[0-2])(?:[-/_]?(?P<d>0[1-9]|[12]\d|3[01]))?/"
+)
+
+_PARSER_SETTINGS = {
+    "TIMEZONE": "Asia/Shanghai",
+    "TO_TIMEZONE": "Asia/Shanghai",
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "DATE_ORDER": "YMD",
+    "PREFER_DATES_FROM": "past",
+}
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date found in a page: the raw text and its China-time value."""
+
+    raw: str
+    value: datetime
+    has_time: bool
+
+    @property
+    def iso(self) -> str:
+        return to_iso(self.value)
+
+
+def to_iso(value: datetime) -> str:
+    """ISO 8601 in China time with its offset, e.g. 2022-06-08T11:39:00+08:00."""
+    return value.astimezone(CHINA_TZ).replace(microsecond=0).isoformat()
+
+
+def to_post_date(iso_value: str) -> str:
+    """The Jekyll front-matter form: 2022-06-08 11:39:20 +0800."""
+    value = datetime.fromisoformat(iso_value).astimezone(CHINA_TZ)
+    return value.strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def _parse(text: str, relative_base: datetime | None = None) -> datetime | None:
+    settings = dict(_PARSER_SETTINGS)
+    if relative_base is not None:
+        settings["RELATIVE_BASE"] = relative_base.astimezone(CHINA_TZ).replace(tzinfo=None)
+    try:
+        value = dateparser.parse(text, languages=["zh", "en"], settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=CHINA_TZ)
+    return value
+
+
+def in_range(value: datetime, now: datetime | None = None) -> bool:
+    now = now or datetime.now(CHINA_TZ)
+    return EARLIEST <= value <= now + FUTURE_TOLERANCE
+
+
+def _normalized_match(match: re.Match[str], year: str | None = None) -> str:
+    """Rebuild a clean date string from a regex match for dateparser."""
+    y = year or match.group("y")
+    text = f"{int(y):04d}-{int(match.group('m')):02d}-{int(match.group('d')):02d}"
+    if match.group("H") is not None:
+        text += f" {int(match.group('H')):02d}:{match.group('M')}"
+        if match.group("S") is not None:
+            text += f":{match.group('S')}"
+    return text
+
+
+def find_date(
+    text: str | None,
+    *,
+    default_year: int | None = None,
+    now: datetime | None = None,
+    allow_relative: bool = True,
+) -> FoundDate | None:
+    """The first plausible publication date in ``text``, or None.
+
+    Full dates (``2022-06-08 11:39``, ``2022年6月8日``) win; a year-less date
+    (``06月08日 11:39``) needs ``default_year``; relative forms (``3小时前``)
+    are resolved against ``now`` (the fetch time) only when allowed.
+    """
+    if not text:
+        return None
+    text = text[:20000]
+    for match in FULL_DATE_RE.finditer(text):
+        value = _parse(_normalized_match(match))
+        if value is not None and in_range(value, now):
+            return FoundDate(match.group(0).strip(), value, match.group("H") is not None)
+    if default_year is not None:
+        for match in YEARLESS_RE.finditer(text):
+            value = _parse(_normalized_match(match, str(default_year)))
+            if value is not None and in_range(value, now):
+                return FoundDate(match.group(0).strip(), value, match.group("H") is not None)
+    if allow_relative and now is not None:
+        match = RELATIVE_RE.search(text)
+        if match:
+            value = _parse(match.group(0), relative_base=now)
+            if value is not None and in_range(value, now):
+                return FoundDate(match.group(0), value, True)
+    return None
+
+
+def parse_date(raw: str | None, *, now: datetime | None = None) -> FoundDate | None:
+    """Parse a value that is meant to be a date (a meta tag, an API field)."""
+    if not raw or not raw.strip():
+        return None
+    raw = raw.strip()
+    found = find_date(raw, now=now, allow_relative=False)
+    if found is not None:
+        return FoundDate(raw, found.value, found.has_time)
+    value = _parse_iso(raw)
+    if value is not None and in_range(value, now):
+        return FoundDate(raw, value, True)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _parse_iso(raw: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=CHINA_TZ)
+    return value
+
+
+def date_from_url(url: str, *, now: datetime | None = None) -> FoundDate | None:
+    """A full calendar day written in the URL path (``/2026/0825/``), or None.
+
+    Paths with only a year and month (``/2022/06/``) do not name a day and
+    give None: a month is not a publication time.
+    """
+    path = re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.I).split("?")[0]
+    for match in URL_DATE_RE.finditer(path):
+        if match.group("d") is None:
+            continue
+        try:
+            value = datetime(int(match.group("y")), int(match.group("m")), int(match.group("d")), tzinfo=CHINA_TZ)
+        except ValueError:
+            continue
+        if in_range(value, now):
+            return FoundDate(match.group(0).strip("/"), value, False)
+    return None
+
+
+def year_from_url(url: str) -> int | None:
+    match = URL_DATE_RE.search(re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.I))
+    return int(match.group("y")) if match else None

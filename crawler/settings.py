@@ -1,0 +1,115 @@
+"""Scrapy settings for the syndication crawler.
+
+All component ordering lives here, in one table per component kind.
+Every value can be overridden per run with ``-s NAME=value``.
+"""
+
+import os
+
+BOT_NAME = "crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Politeness ---------------------------------------------------------------
+# An honest user agent naming the project and a contact URL; no impersonation.
+CONTACT_URL = os.environ.get("CRAWLER_CONTACT_URL", "https://finews.withounder.com/about/")
+USER_AGENT = f"syndication-crawler/0.1 (+{CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+DNS_TIMEOUT = 10
+
+# --- Where things go --------------------------------------------------------------
+# Path of the SQLite store. Overridable with -s STORE_PATH=... or the
+# CRAWLER_STORE_PATH environment variable.
+STORE_PATH = os.environ.get("CRAWLER_STORE_PATH", "data/stories.sqlite")
+
+# When set (e.g. http://127.0.0.1:8000), every request for
+# scheme://host/path?query is fetched from MIRROR_URL/host/path?query and the
+# spider sees the response under the original URL.
+MIRROR_URL = os.environ.get("CRAWLER_MIRROR_URL", "")
+
+# --- Publication (Jekyll) -----------------------------------------------------
+SITE_BASE = "//finews.withounder.com"
+POST_CATEGORY_URL = "{site}/category/{slug}.html"
+POST_HOME_URL = "{site}/"
+POST_EXTENSION = "md"
+# Outlet name -> category slug, for names whose pinyin is wrong or unwanted.
+SLUG_OVERRIDES = {
+    "东财滚动": "emnews",
+}
+
+# --- Sources -------------------------------------------------------------------
+CHINADEVELOPMENT_CHANNELS = [
+    "http://www.chinadevelopment.com.cn/news/zj/",
+    "http://www.chinadevelopment.com.cn/fgw/",
+    "http://www.chinadevelopment.com.cn/zgzs/gg/",
+    "http://www.chinadevelopment.com.cn/zgzs/zx/",
+    "http://www.chinadevelopment.com.cn/zxsd/",
+    "http://news.chinadevelopment.com.cn/zj/",
+    "http://news.chinadevelopment.com.cn/ny/",
+    "http://finance.chinadevelopment.com.cn/yw/",
+    "http://finance.chinadevelopment.com.cn/sc/",
+    "http://finance.chinadevelopment.com.cn/hy/",
+    "http://fz.chinadevelopment.com.cn/rd/",
+    "http://fz.chinadevelopment.com.cn/zcgd/",
+    "http://dfmg.chinadevelopment.com.cn/mgkb/",
+]
+# How many pages of one channel list to follow in one run.
+LIST_MAX_PAGES = 5
+
+# The aggregator's hosts changed over time: every endpoint is configuration.
+EASTMONEY_LIST_URLS = ",".join(
+    [
+        "http://finews.zning.xyz/web/webapi?type=102&count=100&newsid=1",
+        "http://finews.zning.xyz/web/webapi?type=45&count=100&newsid=1",
+        "http://finews.zning.xyz/information/newmarket/web/webapi?marketType=37&count=100",
+        "http://finews.zning.xyz/information/newmarket/web/webapi?marketType=38&count=100",
+        "http://finews.zning.xyz/information/newmarket/web/webapi?marketType=39&count=100",
+    ]
+)
+EASTMONEY_TEXT_URL = "http://finews.zning.xyz/NewsData/GetNewsText.do?id={infoCode}"
+EASTMONEY_SHARE_URL = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode={infoCode}"
+# Items of the rolling feed name no outlet: the predecessor filed them under
+# this outlet name (slug "emnews", tag "东财滚动新闻").
+EASTMONEY_ROLLING_OUTLET = "东财滚动"
+
+# --- Quality gate ------------------------------------------------------------
+# A story whose body text is shorter than this many characters is dropped.
+MIN_BODY_CHARS = 30
+
+# --- Components, in order --------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # process_response runs from high to low: the mirror restores the
+    # original URL before the encoding check reads the response.
+    "crawler.middlewares.encoding.EncodingRepairMiddleware": 880,
+    "crawler.middlewares.mirror.MirrorMiddleware": 950,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.render.RenderPipeline": 400,
+    "pipelines.store.StorePipeline": 500,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.runlog.RunLog": 500,
+}
+
+# --- Misc ----------------------------------------------------------------------
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("CRAWLER_LOG_LEVEL", "INFO")
+LOGSTATS_INTERVAL = 30.0
+# No listening consoles: a scheduled crawler opens no ports.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False

@@ -1,0 +1,1 @@
+"""Spiders: one per source, plus generic ones."""

@@ -1,0 +1,69 @@
+"""What every spider of this project shares: error handling and counters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+
+from ..extraction.dates import CHINA_TZ
+from ..signals import page_failed
+
+logger = logging.getLogger(__name__)
+
+
+def failure_reason(failure) -> tuple[str, str]:
+    """A short reason code and a human detail for a failed request."""
+    exc = failure.value
+    if failure.check(HttpError):
+        status = exc.response.status
+        return f"http_{status}", f"HTTP status {status}"
+    if failure.check(DNSLookupError):
+        return "dns_error", "DNS lookup failed (host not found)"
+    if failure.check(ConnectionRefusedError):
+        return "connection_refused", "connection refused"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout", "timed out"
+    if failure.check(ConnectionLost):
+        return "connection_lost", "connection lost"
+    name = type(exc).__name__
+    return f"fetch_error_{name.lower()}", f"{name}: {exc}"
+
+
+class BaseNewsSpider(scrapy.Spider):
+    """Base class: ``errback`` turns any failure into one clear log line,
+    a stat ``fetch/failed/<reason>`` and a recorded drop."""
+
+    # set by subclasses: the outlet name of the site itself
+    site_name: str = ""
+
+    def now(self) -> datetime:
+        return datetime.now(CHINA_TZ)
+
+    def record_failure(self, url: str, reason: str, detail: str, *, kind: str) -> None:
+        self.crawler.stats.inc_value(f"fetch/failed/{reason}")
+        self.crawler.stats.inc_value(f"fetch/failed_{kind}_count")
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind)
+
+    def errback_page(self, failure):
+        """Errback for article/text requests."""
+        url = failure.request.meta.get("mirror_original_url", failure.request.url)
+        reason, detail = failure_reason(failure)
+        logger.warning("%s: %s — %s", self.name, url, detail)
+        self.record_failure(url, reason, detail, kind="article")
+
+    def errback_listing(self, failure):
+        """Errback for start/list/feed requests: the source may be down."""
+        url = failure.request.meta.get("mirror_original_url", failure.request.url)
+        reason, detail = failure_reason(failure)
+        logger.error("%s: cannot fetch listing %s — %s", self.name, url, detail)
+        self.record_failure(url, reason, detail, kind="listing")

@@ -1,0 +1,48 @@
+"""First-level deduplication: same canonical URL, or same normalized body text.
+
+A story is stored once. Every further URL/source it arrives from is recorded
+against it in ``story_urls``; the same page seen again changes nothing but
+its ``last_seen``.
+"""
+
+from __future__ import annotations
+
+from .db import get_run_context
+from .drops import DuplicateStory
+
+
+def classify(item: dict, by_url: dict | None, by_hash: dict | None) -> tuple[str, dict | None]:
+    """Pure: ``new``, ``seen_again`` (same page, same text), ``changed`` (same
+    page, new text) or ``duplicate`` (another page with a stored story's text)."""
+    if by_url is not None:
+        if by_url["content_hash"] == item.get("content_hash"):
+            return "seen_again", by_url
+        if by_hash is not None and by_hash["id"] != by_url["id"]:
+            return "duplicate", by_hash
+        return "changed", by_url
+    if by_hash is not None:
+        return "duplicate", by_hash
+    return "new", None
+
+
+class DedupePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        ctx = get_run_context(self.crawler)
+        store = ctx.store
+        by_url = store.story_by_canonical_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
+        by_hash = store.story_by_hash(item["content_hash"])
+        verdict, existing = classify(dict(item), by_url, by_hash)
+        if verdict in ("new", "changed"):
+            item["verdict"] = verdict if verdict == "new" else f"changed:{existing['id']}"
+            return item
+        store.record_arrival(existing["id"], dict(item), "duplicate" if verdict == "duplicate" else "original", ctx.run_id)
+        self.stats.inc_value(f"dedupe/{verdict}_count")
+        raise DuplicateStory(existing["id"], verdict)

@@ -1,0 +1,24 @@
+"""Category slugs: pinyin of the outlet name, lowercase ASCII letters and digits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from pypinyin import lazy_pinyin
+
+
+def slugify(name: str | None, overrides: dict[str, str] | None = None) -> str:
+    """中国发展网 → ``zhongguofazhanwang``; ``安信国际证券(香港)`` →
+    ``anxinguojizhengquanxianggang``. Overrides win and are cleaned the same way."""
+    name = unicodedata.normalize("NFKC", (name or "").strip())
+    if overrides and name in overrides:
+        slug = re.sub(r"[^a-z0-9]", "", str(overrides[name]).lower())
+        if slug:
+            return slug
+    slug = re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(name)).lower())
+    if slug:
+        return slug
+    # a name with no letters, digits or Chinese characters still gets a stable slug
+    return "outlet" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8] if name else "unknown"

@@ -1,0 +1,63 @@
+"""Store: one row per story (with its post) and the URL it arrived from."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .db import get_run_context
+from .drops import DropStory
+
+
+def story_row(item: dict) -> dict:
+    """Pure: the stories-table row of a rendered item."""
+    return {
+        "id": item["story_id"],
+        "url": item["url"],
+        "canonical_url": item["canonical_url"],
+        "source": item["source"],
+        "site": item.get("site"),
+        "outlet": item.get("outlet"),
+        "editor": item.get("editor"),
+        "slug": item["slug"],
+        "tag": item["tag"],
+        "title": item["title"],
+        "published_at": item["published_at"],
+        "date_raw": item.get("date_raw"),
+        "date_stage": item.get("date_stage"),
+        "body_html": item["body_html"],
+        "body_text": item["body_text"],
+        "digest": item.get("digest"),
+        "post": item["post"],
+        "content_hash": item["content_hash"],
+        "extractor": item.get("extractor"),
+        "encoding": item.get("encoding"),
+    }
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        get_run_context(self.crawler)
+
+    def process_item(self, item):
+        ctx = get_run_context(self.crawler)
+        row = story_row(dict(item))
+        verdict = item.get("verdict") or "new"
+        try:
+            if verdict.startswith("changed:"):
+                ctx.store.update_story(verdict.split(":", 1)[1], row, ctx.run_id)
+                self.stats.inc_value("store/updated_count")
+            else:
+                ctx.store.insert_story(row, ctx.run_id)
+                self.stats.inc_value("store/stored_count")
+        except sqlite3.IntegrityError as exc:
+            # e.g. the same story stored by a concurrent process a moment ago
+            raise DropStory("store_conflict", f"{exc} — {item.get('url')}")
+        return item

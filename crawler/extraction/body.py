@@ -90,6 +90,7 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
         strip_comments=True,
     )
     cleaned = re.sub(r"\s*[\r\n]+\s*", " ", cleaned)
+    cleaned = cleaned.replace(' class=""', "")  # a class outside the allow-list leaves an empty attribute
     # a <p> with nothing in it is layout, not content
     cleaned = re.sub(r"<p>(?:\s|&nbsp;|<br>)*</p>\s?", "", cleaned)
     return cleaned.strip()

@@ -138,12 +138,12 @@ def parse_date(raw: str | None, *, now: datetime | None = None) -> FoundDate | N
     if not raw or not raw.strip():
         return None
     raw = raw.strip()
+    value = _parse_iso(raw)  # keeps an explicit offset (2022-06-08T03:39:00Z)
+    if value is not None:
+        return FoundDate(raw, value, "T" in raw or ":" in raw) if in_range(value, now) else None
     found = find_date(raw, now=now, allow_relative=False)
     if found is not None:
         return FoundDate(raw, found.value, found.has_time)
-    value = _parse_iso(raw)
-    if value is not None and in_range(value, now):
-        return FoundDate(raw, value, True)
     return None
 
 

@@ -1,0 +1,115 @@
+"""Write a Jekyll folder (``_posts/`` and ``category/``) from the store.
+
+Idempotent: a file is written only when its content differs. Never writes
+outside the target folder: file names are built from the date and a cleaned
+id, and every path is checked to resolve inside the target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from crawler.extraction.dates import CHINA_TZ
+from pipelines.db import Store
+from pipelines.render import yaml_scalar
+
+_SAFE_RE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class UnsafePath(ValueError):
+    pass
+
+
+def safe_component(value: str, *, max_len: int = 80) -> str:
+    """A file-name part of letters, digits, ``_`` and ``-`` only; a value that
+    needed cleaning gets a short hash so two ids never collide."""
+    value = str(value or "")
+    cleaned = _SAFE_RE.sub("-", value).strip("-._")[:max_len]
+    if cleaned != value or not cleaned:
+        cleaned = (cleaned + "-" if cleaned else "") + hashlib.sha1(value.encode("utf-8")).hexdigest()[:8]
+    return cleaned
+
+
+def inside(root: Path, relative: str) -> Path:
+    target = (root / relative).resolve()
+    if root.resolve() not in target.parents:
+        raise UnsafePath(f"refusing to write outside {root}: {relative!r}")
+    return target
+
+
+def category_page(slug: str, title: str) -> str:
+    return "\n".join(["---", "layout: category", f"title: {yaml_scalar(title)}", f"category: {yaml_scalar(slug)}", "---", ""])
+
+
+@dataclass
+class ExportReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    categories: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return len(self.written) + self.unchanged
+
+
+def _write_if_changed(path: Path, content: str, report: ExportReport, root: Path) -> None:
+    data = content.encode("utf-8")
+    if path.is_file() and path.read_bytes() == data:
+        report.unchanged += 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    report.written.append(str(path.relative_to(root.resolve())))
+
+
+def _day(value: str | None, name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2022-06-08, not {value!r}") from None
+
+
+def export_site(
+    store: Store,
+    out_dir: str | Path,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sources: list[str] | None = None,
+    ext: str = "md",
+) -> ExportReport:
+    """Write the posts of stories published from ``since`` to ``until``
+    (inclusive days, China time) and their category pages."""
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    since, until = _day(since, "since"), _day(until, "until")
+    ext = safe_component(ext.lstrip(".")) if ext else "md"
+    report = ExportReport()
+    categories: dict[str, str] = {}
+    where, params = [], []
+    if sources:
+        where.append(f"source IN ({', '.join('?' * len(sources))})")
+        params.extend(sources)
+    sql = "SELECT id, published_at, slug, tag, post FROM stories"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    for row in store.db.query(sql + " ORDER BY published_at, id", params):
+        day = datetime.fromisoformat(row["published_at"]).astimezone(CHINA_TZ).date().isoformat()
+        if (since and day < since) or (until and day > until):
+            continue
+        path = inside(root, f"_posts/{day}-{safe_component(row['id'])}.{ext}")
+        _write_if_changed(path, row["post"], report, root)
+        categories.setdefault(safe_component(row["slug"]), row["tag"])
+    for slug, title in sorted(categories.items()):
+        path = inside(root, f"category/{slug}.html")
+        _write_if_changed(path, category_page(slug, title), report, root)
+        report.categories.add(slug)
+    return report

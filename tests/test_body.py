@@ -1,0 +1,74 @@
+import lxml.html
+
+from crawler.extraction.body import body_text, clean_body_element, sanitize_html
+
+BASE = "http://www.chinadevelopment.com.cn/news/zj/2022/06/1800001.shtml"
+
+
+def clean(html: str) -> str:
+    return clean_body_element(lxml.html.fragment_fromstring(html, create_parent="div"), BASE)
+
+
+def test_sanitize_removes_scripts_handlers_and_javascript_urls():
+    out = sanitize_html(
+        '<p onclick="steal()">正文<script>alert(1)</script><a href="javascript:alert(1)">链接</a>'
+        '<img src="x.jpg" onerror="boom()"></p><style>p{}</style><iframe src="http://evil"></iframe>',
+        BASE,
+    )
+    assert "script" not in out and "onclick" not in out and "onerror" not in out
+    assert "javascript" not in out and "iframe" not in out and "style" not in out
+    assert 'src="http://www.chinadevelopment.com.cn/news/zj/2022/06/x.jpg"' in out
+
+
+def test_sanitize_keeps_allowed_structure_and_em_media_class():
+    html = (
+        '<p>一<em>二</em><strong>三</strong><a href="http://a.cn/x">四</a></p> '
+        '<ul><li>五</li></ul><table><tbody><tr><td>六</td></tr></tbody></table>'
+        '<p class="em_media">（文章来源：中国发展网）</p><p class="evil">七</p>'
+    )
+    out = sanitize_html(html)
+    assert '<em>二</em><strong>三</strong><a href="http://a.cn/x">四</a>' in out
+    assert "<ul><li>五</li></ul>" in out and "<td>六</td>" in out
+    assert '<p class="em_media">（文章来源：中国发展网）</p>' in out
+    assert "<p>七</p>" in out
+
+
+def test_sanitize_removes_fullwidth_indent_and_newlines_only():
+    assert sanitize_html("<p>　　第一段  两个空格</p>\n<p>　　第二段</p>") == "<p>第一段  两个空格</p> <p>第二段</p>"
+
+
+def test_protocol_relative_images_become_absolute():
+    assert 'src="http://img.eastmoney.com/x.jpg"' in sanitize_html('<img src="//img.eastmoney.com/x.jpg">', BASE)
+
+
+def test_clean_body_drops_summary_comments_widgets_and_editor():
+    out = clean(
+        "<p>摘要：这是摘要，不是正文。</p>"
+        "<!-- 注释 --><p>　　第一段正文内容。</p>"
+        '<p><img src="../../images/a.jpg"></p>'
+        "<script>var x = 1;</script>"
+        '<div class="bdsharebuttonbox">分享到：微博 微信</div>'
+        "<p>　　第二段正文内容。</p>"
+        "<p>责任编辑：张三</p>"
+    )
+    assert "摘要" not in out and "注释" not in out and "分享" not in out and "责任编辑" not in out
+    assert "var x" not in out
+    assert out.startswith("<p>第一段正文内容。</p> ")
+    assert 'src="http://www.chinadevelopment.com.cn/news/zj/images/a.jpg"' in out
+    assert out.endswith("<p>第二段正文内容。</p>")
+    assert "\n" not in out
+
+
+def test_clean_body_wraps_loose_text_and_br_lines_in_paragraphs():
+    out = clean("第一行文字<br>第二行文字<br><div>第三块</div>")
+    assert out == "<p>第一行文字</p> <p>第二行文字</p> <p>第三块</p>"
+
+
+def test_body_text_one_line_per_block_without_attribution():
+    html = '<p>第一段。</p> <p>第二段 <strong>强调</strong>。</p><p class="em_media">（文章来源：中国发展网）</p>'
+    assert body_text(html) == "第一段。\n第二段 强调。"
+
+
+def test_body_text_of_garbage_is_empty():
+    assert body_text("") == ""
+    assert body_text("   ") == ""

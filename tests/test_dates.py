@@ -1,0 +1,78 @@
+from datetime import datetime
+
+import pytest
+
+from crawler.extraction.dates import CHINA_TZ, date_from_url, find_date, parse_date, to_post_date
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=CHINA_TZ)
+
+
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("2022-06-08 11:39", "2022-06-08T11:39:00+08:00"),
+        ("2022年06月08日 11:39", "2022-06-08T11:39:00+08:00"),
+        ("2022年6月8日", "2022-06-08T00:00:00+08:00"),
+        ("来源：中国发展网 2022-06-08 11:39", "2022-06-08T11:39:00+08:00"),
+        ("2019-04-11 10:55    来源：人民日报", "2019-04-11T10:55:00+08:00"),
+        ("发布时间：2022/06/08 11:39:20 作者：张三", "2022-06-08T11:39:20+08:00"),
+        ("2022.06.08", "2022-06-08T00:00:00+08:00"),
+    ],
+)
+def test_find_date_chinese_forms(text, iso):
+    found = find_date(text, now=NOW)
+    assert found is not None and found.iso == iso
+
+
+def test_raw_string_is_the_matched_substring():
+    found = find_date("来源：中国发展网 2022-06-08 11:39 责任编辑：张三", now=NOW)
+    assert found.raw == "2022-06-08 11:39"
+
+
+def test_yearless_date_needs_a_year():
+    assert find_date("06月08日 11:39", now=NOW) is None
+    found = find_date("06月08日 11:39", default_year=2022, now=NOW)
+    assert found.iso == "2022-06-08T11:39:00+08:00"
+
+
+def test_future_and_ancient_dates_are_rejected():
+    assert find_date("2031-01-01 10:00", now=NOW) is None
+    assert find_date("1970-01-01", now=NOW) is None
+    # an out-of-range first date does not hide a good one later
+    assert find_date("2031-01-01 然后 2022-06-08", now=NOW).iso.startswith("2022-06-08")
+
+
+def test_relative_dates_resolve_against_fetch_time():
+    assert find_date("3小时前", now=NOW).iso == "2026-11-28T09:00:00+08:00"
+    assert find_date("3小时前", now=NOW, allow_relative=False) is None
+
+
+def test_no_date_gives_none_not_now():
+    assert find_date("没有日期的一段文字 2022", now=NOW) is None
+    assert find_date("", now=NOW) is None
+    assert parse_date(None) is None
+
+
+def test_parse_date_iso_with_offset():
+    assert parse_date("2022-06-08T03:39:00Z", now=NOW).iso == "2022-06-08T11:39:00+08:00"
+    assert parse_date("2022-06-08 11:39:20", now=NOW).iso == "2022-06-08T11:39:20+08:00"
+
+
+@pytest.mark.parametrize(
+    "url, iso",
+    [
+        ("http://www.chinadevelopment.com.cn/zxsd/2026/0825/2011961.shtml", "2026-08-25T00:00:00+08:00"),
+        ("http://x.cn/jjjyw/2019/0404/1486809.shtml", "2019-04-04T00:00:00+08:00"),
+        ("http://www.chinadevelopment.com.cn/news/zj/2019/04/1486809.shtml", None),
+        ("http://x.cn/zxbd/2019/1484552.shtml", None),
+        ("http://x.cn/2022-06-08/abc.html", "2022-06-08T00:00:00+08:00"),
+    ],
+)
+def test_date_from_url(url, iso):
+    found = date_from_url(url, now=NOW)
+    assert (found.iso if found else None) == iso
+
+
+def test_post_date_format():
+    assert to_post_date("2022-06-08T11:39:20+08:00") == "2022-06-08 11:39:20 +0800"
+    assert to_post_date("2022-06-08T03:39:20+00:00") == "2022-06-08 11:39:20 +0800"

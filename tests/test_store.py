@@ -1,0 +1,131 @@
+import sqlite3
+
+import pytest
+
+from pipelines.db import Store
+from pipelines.dedupe import classify
+from pipelines.normalize import normalize
+from pipelines.store import story_row
+from pipelines.validate import problems
+
+
+def make_item(**over):
+    item = {
+        "story_id": "chinadevelopment-1800001",
+        "url": "http://www.chinadevelopment.com.cn/news/zj/2022/06/1800001.shtml?spm=1",
+        "source": "chinadevelopment",
+        "site": "中国发展网",
+        "outlet": "中国发展网",
+        "title": " 标题 ",
+        "published_at": "2022-06-08T11:39:00+08:00",
+        "date_raw": "2022-06-08 11:39",
+        "body_html": "<p>第一段正文内容，足够长的一段文字。</p> <p>第二段正文内容，也足够长。</p>",
+        "post": "---\n...",
+    }
+    item.update(over)
+    return normalize(item)
+
+
+def test_normalize_fills_identity_and_category():
+    item = make_item()
+    assert item["canonical_url"] == "http://www.chinadevelopment.com.cn/news/zj/2022/06/1800001.shtml"
+    assert item["title"] == "标题"
+    assert item["slug"] == "zhongguofazhanwang" and item["tag"] == "中国发展网新闻"
+    assert item["body_text"] == "第一段正文内容，足够长的一段文字。\n第二段正文内容，也足够长。"
+    assert len(item["content_hash"]) == 64
+
+
+def test_story_id_defaults_to_a_hash_of_the_canonical_url():
+    assert make_item(story_id=None)["story_id"] == make_item(story_id=None, url="http://WWW.chinadevelopment.com.cn/news/zj/2022/06/1800001.shtml#x")["story_id"]
+
+
+@pytest.mark.parametrize(
+    "over, reason",
+    [
+        ({"title": ""}, "no_title"),
+        ({"published_at": None}, "no_publication_date"),
+        ({"body_html": "", "body_text": ""}, "empty_body"),
+        ({"body_html": "<p>短</p>", "body_text": None}, "body_too_short"),
+    ],
+)
+def test_validation_refuses_half_empty_articles(over, reason):
+    assert reason in [code for code, _ in problems(make_item(**over))]
+
+
+def test_validation_accepts_complete_article():
+    assert problems(make_item()) == []
+
+
+def test_insert_is_one_transaction_and_idempotent_reads():
+    store = Store.open(memory=True)
+    run = store.start_run("chinadevelopment")
+    item = make_item()
+    store.insert_story(story_row(item), run)
+    assert store.story_by_canonical_url(item["canonical_url"])["id"] == item["story_id"]
+    assert store.story_by_hash(item["content_hash"])["id"] == item["story_id"]
+    # a second insert of the same story violates the primary key and leaves no partial row
+    with pytest.raises(sqlite3.IntegrityError):
+        store.insert_story(story_row(item), run)
+    assert store.db.execute("SELECT count(*) FROM stories").fetchone()[0] == 1
+    assert store.db.execute("SELECT count(*) FROM story_urls").fetchone()[0] == 1
+
+
+def test_failed_transaction_rolls_back_everything():
+    store = Store.open(memory=True)
+    row = story_row(make_item())
+    row["title"] = None  # NOT NULL: the story insert fails
+    with pytest.raises(sqlite3.IntegrityError):
+        store.insert_story(row, None)
+    assert store.db.execute("SELECT count(*) FROM stories").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM story_urls").fetchone()[0] == 0
+
+
+def test_duplicate_arrival_is_recorded_against_the_story():
+    store = Store.open(memory=True)
+    site = make_item()
+    store.insert_story(story_row(site), None)
+    agg = make_item(
+        story_id="NW1", source="eastmoney", url="http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW1",
+        body_html="<p>　　第一段正文内容,足够长的一段文字.</p> <p>第二段正文内容，也足够长。</p><p class=\"em_media\">（文章来源：中国发展网）</p>",
+    )
+    assert agg["content_hash"] == site["content_hash"]
+    verdict, existing = classify(agg, store.story_by_canonical_url(agg["canonical_url"]), store.story_by_hash(agg["content_hash"]))
+    assert verdict == "duplicate" and existing["id"] == site["story_id"]
+    store.record_arrival(existing["id"], agg, "duplicate", None)
+    urls = list(store.db.query("SELECT source, relation, story_id FROM story_urls ORDER BY source"))
+    assert urls == [
+        {"source": "chinadevelopment", "relation": "original", "story_id": site["story_id"]},
+        {"source": "eastmoney", "relation": "duplicate", "story_id": site["story_id"]},
+    ]
+
+
+def test_classify_same_page_again_and_changed():
+    stored = {"id": "a", "content_hash": "h1"}
+    assert classify({"content_hash": "h1"}, stored, stored) == ("seen_again", stored)
+    assert classify({"content_hash": "h2"}, stored, None) == ("changed", stored)
+    assert classify({"content_hash": "h2"}, None, None) == ("new", None)
+
+
+def test_runs_and_drops_rows():
+    store = Store.open(memory=True)
+    run = store.start_run("eastmoney")
+    store.record_drop(run, "eastmoney", "http://x/1", "http_404", "HTTP status 404")
+    store.finish_run(run, {"status": "finished", "stored": 0, "dropped": 1, "dropped_by_reason": {"http_404": 1}})
+    row = next(store.db.query("SELECT * FROM runs"))
+    assert row["status"] == "finished" and row["dropped_by_reason"] == '{"http_404": 1}'
+    assert next(store.db.query("SELECT reason, url FROM drops")) == {"reason": "http_404", "url": "http://x/1"}
+    # a run left 'running' by a crash is marked interrupted when the next one starts
+    store.start_run("chinadevelopment")
+    crashed = store.start_run("chinadevelopment")
+    statuses = [r["status"] for r in store.db.query("SELECT status FROM runs WHERE spider = 'chinadevelopment' ORDER BY id")]
+    assert statuses == ["interrupted", "running"] and crashed
+
+
+def test_migrations_are_recorded_and_rerunnable(tmp_path):
+    path = tmp_path / "s.sqlite"
+    store = Store.open(path)
+    assert store.schema_version == 1
+    store.close()
+    store = Store.open(path)  # opening again migrates nothing and loses nothing
+    assert store.schema_version == 1
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -1,0 +1,86 @@
+import pytest
+
+from crawler.extraction.meta import parse_editor, parse_outlet
+from crawler.extraction.text import fingerprint_text
+from crawler.extraction.titles import clean_title
+from crawler.urls import canonicalize
+from pipelines.slugs import slugify
+
+SITE = ("中国发展网",)
+
+
+@pytest.mark.parametrize(
+    "url, canonical",
+    [
+        ("HTTP://WWW.ChinaDevelopment.com.cn:80/news/zj/2022/06/1.shtml#top", "http://www.chinadevelopment.com.cn/news/zj/2022/06/1.shtml"),
+        ("https://x.cn:443/a.shtml?utm_source=wx&utm_medium=s&spm=1.2", "https://x.cn/a.shtml"),
+        ("http://x.cn/news/index.shtml", "http://x.cn/news/"),
+        ("http://x.cn/news/index.html?b=2&a=1", "http://x.cn/news/?a=1&b=2"),
+        ("http://x.cn", "http://x.cn/"),
+        ("http://x.cn:8080/p?infoCode=NW1&from=timeline", "http://x.cn:8080/p?infoCode=NW1"),
+    ],
+)
+def test_canonicalize(url, canonical):
+    assert canonicalize(url) == canonical
+
+
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("中国发展网", "zhongguofazhanwang"),
+        ("21世纪经济报道 21财经APP", "21shijijingjibaodao21caijingapp"),
+        ("安信国际证券(香港)", "anxinguojizhengquanxianggang"),
+        ("证券时报", "zhengquanshibao"),
+        ("ＡＢＣ新闻", "abcxinwen"),
+    ],
+)
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+def test_slug_overrides_and_odd_names():
+    assert slugify("东财滚动", {"东财滚动": "emnews"}) == "emnews"
+    assert slugify("../../etc", {}) == "etc"
+    assert slugify("！？", {}).startswith("outlet")
+    assert slugify("", {}) == "unknown"
+
+
+@pytest.mark.parametrize(
+    "raw, title",
+    [
+        ("联想新IT：走“专精特新”发展之路_中国发展网", "联想新IT：走“专精特新”发展之路"),
+        ("标题 - 中国发展网", "标题"),
+        ("标题-中国发展网", "标题"),
+        ("标题_中国发展网_国家发改委主管", "标题"),
+        ("  多余\n  空白\u3000标题  ", "多余 空白 标题"),
+        ("中国发展网", "中国发展网"),
+        ("中国发展网：发展成就", "中国发展网：发展成就"),
+    ],
+)
+def test_clean_title(raw, title):
+    assert clean_title(raw, SITE) == title
+
+
+@pytest.mark.parametrize(
+    "line, outlet",
+    [
+        ("来源：中国发展网", "中国发展网"),
+        ("来源：经济日报-中国发展网", "经济日报"),
+        ("2019-04-11 10:55    来源：人民日报", "人民日报"),
+        ("2019-04-09 13:34     中国发展网", "中国发展网"),
+        ("2022-06-08 11:39", None),
+        ("来源: 证券时报网  作者：李四", "证券时报网"),
+    ],
+)
+def test_parse_outlet(line, outlet):
+    assert parse_outlet(line, SITE) == outlet
+
+
+def test_parse_editor():
+    assert parse_editor("责任编辑：张三") == "张三"
+    assert parse_editor("（责任编辑：王五）") == "王五"
+    assert parse_editor("没有编辑") is None
+
+
+def test_fingerprint_ignores_markup_width_and_punctuation():
+    assert fingerprint_text("第一段，内容。\n第二段") == fingerprint_text("　　第一段,内容.第二段")

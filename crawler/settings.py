@@ -103,6 +103,7 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    "crawler.extensions.quietlog.QuietNetworkErrors": 100,
     "crawler.extensions.runlog.RunLog": 500,
 }
 
@@ -113,3 +114,4 @@ LOGSTATS_INTERVAL = 30.0
 # No listening consoles: a scheduled crawler opens no ports.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+LOG_FORMATTER = "crawler.logformatter.QuietDropLogFormatter"

@@ -1,8 +1,8 @@
 """Run bookkeeping: a ``runs`` row per crawl, a ``drops`` row per page that
 did not become a story, and a verdict on the source's health.
 
-A source whose every listing request failed (unreachable host, HTTP error)
-is marked failed: one clear line per source in the log, ``status='failed'``
+A source none of whose listing pages could be fetched (unreachable host,
+HTTP error, nothing configured) is marked failed: one clear line per source in the log, ``status='failed'``
 in its run row and the stat ``source/failed`` (the crawl command then exits
 non-zero).
 """
@@ -68,10 +68,12 @@ class RunLog:
         stats = self.stats.get_stats()
         listing_ok = stats.get("listing/page_count", 0)
         listing_failed = stats.get("fetch/failed_listing_count", 0)
-        failed = listing_failed > 0 and listing_ok == 0
+        # a source none of whose listings could be read has failed, whether the
+        # requests errored or never left (e.g. start URLs outside allowed_domains)
+        failed = listing_ok == 0
         if failed:
             hosts = Counter()
-            for url, detail in self.listing_failures or [("?", "no listing fetched")]:
+            for url, detail in self.listing_failures or [("no listing", "no listing page was fetched (none configured, or all filtered as offsite)")]:
                 hosts[(urlsplit(url).netloc or url, detail)] += 1
             summary = "; ".join(f"{host}: {detail}" + (f" (x{n})" if n > 1 else "") for (host, detail), n in hosts.items())
             self.stats.set_value("source/failed", summary)

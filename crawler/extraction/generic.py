@@ -76,6 +76,26 @@ def date_near_title(text: str, title: str, *, default_year: int | None, now: dat
     return found, window
 
 
+META_LINE_RE = re.compile(r"(?:来源|作者|记者|编辑|发布时间|发布日期|时间|日期|字号|浏览|阅读)\s*[:：]|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
+
+
+def drop_leading_header_blocks(container: etree._Element, title: str) -> None:
+    """Generic extractors often keep the headline and the meta line
+    (``来源：… 2022-06-08``) as the first blocks of the body: drop them."""
+    for block in list(container)[:4]:
+        if not isinstance(block.tag, str):
+            continue
+        text = normalize_space(block.text_content())
+        if not text:
+            continue
+        is_title = title and (text == title or (block.tag in ("h1", "h2", "h3") and (text in title or title in text)))
+        is_meta = len(text) < 80 and "。" not in text and META_LINE_RE.search(text)
+        if is_title or is_meta:
+            block.getparent().remove(block)
+            continue
+        break
+
+
 def extract(root: etree._Element, html: str | bytes, url: str, *, now: datetime, site_names=()) -> GenericResult:
     title = choose_title(root, site_names)
     document = lxml.html.tostring(root, encoding="unicode")
@@ -95,9 +115,7 @@ def extract(root: etree._Element, html: str | bytes, url: str, *, now: datetime,
         body_root = lxml.html.fromstring(extracted)
         container = body_root.find(".//body")
         container = container if container is not None else body_root
-        for heading in container.findall("h1"):
-            if normalize_space(heading.text_content()) in (title, "") or title.startswith(normalize_space(heading.text_content())):
-                heading.getparent().remove(heading)
+        drop_leading_header_blocks(container, title)
         body_html = clean_body_element(container, url)
     text = _visible_text(root)
     found, window = date_near_title(text, title, default_year=year_from_url(url) or now.year, now=now)

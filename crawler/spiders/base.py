@@ -6,6 +6,12 @@ import logging
 from datetime import datetime
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionLost,
@@ -27,14 +33,14 @@ def failure_reason(failure) -> tuple[str, str]:
     if failure.check(HttpError):
         status = exc.response.status
         return f"http_{status}", f"HTTP status {status}"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns_error", "DNS lookup failed (host not found)"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return "connection_refused", "connection refused"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", "timed out"
-    if failure.check(ConnectionLost):
-        return "connection_lost", "connection lost"
+    if failure.check(ConnectionLost, ResponseDataLossError):
+        return "connection_lost", "connection lost before the whole response arrived"
     name = type(exc).__name__
     return f"fetch_error_{name.lower()}", f"{name}: {exc}"
 

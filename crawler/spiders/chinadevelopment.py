@@ -15,7 +15,20 @@ from ..urls import canonicalize
 from .base import BaseNewsSpider
 
 NEXT_PAGE_TEXT_RE = re.compile(r"^\s*(?:下一页|下页|后一页|next|>|›|»)\s*$", re.I)
+LIST_PAGE_NUMBER_RE = re.compile(r"/index_(\d+)\.s?html?$")
 ARTICLE_ID_RE = re.compile(r"/(\d{6,8})\.shtml$")
+
+
+def _is_next_page(url: str, text: str, list_url: str, channel_dir: str, page: int) -> bool:
+    """A link to the next page of the same channel list: labelled 下一页, or
+    the numbered page ``index_<page+1>.shtml``."""
+    parts = urlsplit(url)
+    if parts.netloc != urlsplit(list_url).netloc or not parts.path.startswith(channel_dir):
+        return False
+    if NEXT_PAGE_TEXT_RE.match(text or ""):
+        return True
+    match = LIST_PAGE_NUMBER_RE.search(parts.path)
+    return bool(match) and int(match.group(1)) == page + 1
 
 
 class ChinaDevelopmentSpider(BaseNewsSpider):
@@ -51,15 +64,12 @@ class ChinaDevelopmentSpider(BaseNewsSpider):
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
             url = canonicalize(response.urljoin(href))
-            if url in seen:
-                continue
-            seen.add(url)
             if SOURCE.is_article_url(url):
-                yield scrapy.Request(url, callback=self.parse_article, errback=self.errback_page)
+                if url not in seen:
+                    seen.add(url)
+                    yield scrapy.Request(url, callback=self.parse_article, errback=self.errback_page)
                 continue
-            text = " ".join(link.css("::text").getall())
-            same_channel = urlsplit(url).netloc == urlsplit(response.url).netloc and urlsplit(url).path.startswith(channel_dir)
-            if next_page is None and same_channel and NEXT_PAGE_TEXT_RE.match(text or ""):
+            if next_page is None and _is_next_page(url, " ".join(link.css("::text").getall()), response.url, channel_dir, page):
                 next_page = url
         max_pages = self.settings.getint("LIST_MAX_PAGES", 5)
         if next_page and page < max_pages:

@@ -228,3 +228,24 @@ def test_seed_item_through_the_aggregator_stores_the_seed_post(tmp_path, seed_po
     posts = rows(store, "SELECT post FROM stories")
     assert len(posts) == 1
     assert posts[0]["post"] == seed_post
+
+
+def test_crash_mid_run_leaves_no_partial_rows_and_next_run_completes(tmp_path, mirror_url, crawled):
+    from crawler.settings import ITEM_PIPELINES
+
+    store = tmp_path / "s.sqlite"
+    pipelines = {**ITEM_PIPELINES, "tests.crash_pipeline.CrashAfterItems": 450}
+    crashed = run_crawl("chinadevelopment", store, mirror_url, ITEM_PIPELINES=json.dumps(pipelines), TEST_CRASH_AFTER_ITEMS="3", **MIRROR_SETTINGS)
+    assert crashed.returncode == 9
+    assert rows(store, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
+    stories = rows(store, "SELECT id FROM stories")
+    assert len(stories) == 3
+    orphans = rows(store, "SELECT s.id FROM stories s LEFT JOIN story_urls u ON u.story_id = s.id WHERE u.story_id IS NULL")
+    assert orphans == []
+    assert rows(store, "SELECT status FROM runs")[0]["status"] == "running"
+
+    crawl_ok("chinadevelopment", store, mirror_url)
+    assert [r["status"] for r in rows(store, "SELECT status FROM runs ORDER BY id")] == ["interrupted", "finished"]
+    resumed = {(r["id"], r["content_hash"], r["post"]) for r in rows(store, "SELECT id, content_hash, post FROM stories")}
+    clean = {(r["id"], r["content_hash"], r["post"]) for r in crawled["first"]["stories"] if r["source"] == "chinadevelopment"}
+    assert resumed == clean

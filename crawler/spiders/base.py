@@ -56,7 +56,7 @@ class BaseNewsSpider(scrapy.Spider):
         return datetime.now(CHINA_TZ)
 
     def record_failure(self, url: str, reason: str, detail: str, *, kind: str) -> None:
-        self.crawler.stats.inc_value(f"fetch/failed/{reason}")
+        self.crawler.stats.inc_value(f"fetch/failed_{reason}_count")
         self.crawler.stats.inc_value(f"fetch/failed_{kind}_count")
         self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind)
 

@@ -1,9 +1,16 @@
-"""The shape of a source declaration and of its site extraction rules."""
+"""The shape of a source declaration and of its site extraction rules.
+
+A source is one small module in ``crawler/sources/`` defining ``SOURCE``, a
+``SourceDecl``. Nothing else needs to change to add one: the spider loader
+builds a spider for every declaration (``scrapy list``, ``scrapy crawl NAME``)
+and extraction finds the rules by URL host.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 
 @dataclass(frozen=True)
@@ -13,7 +20,8 @@ class Template:
     A template applies to a page when its ``title`` and one of its ``body``
     selectors both match. ``date`` and ``outlet`` point at the nodes whose text
     holds them; ``meta`` at a meta line holding both (date first, then the
-    outlet, labelled ``来源：`` or not).
+    outlet, labelled ``来源：`` or not). Name templates by design and version
+    (``v2019-showbox``) and keep old ones while old pages are still served.
     """
 
     name: str
@@ -28,19 +36,50 @@ class Template:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    """How a source's article URLs are found. Any combination may be given.
+
+    - ``feeds``: RSS 0.9x/2.0, Atom or RDF feed URLs
+    - ``sitemaps``: sitemap, sitemap index, Google News sitemap or robots.txt URLs
+    - ``listings``: channel list pages; article links are recognised by the
+      source's ``article_url`` and pagination (下一页 / ``index_N``) is followed
+      up to ``max_list_pages``
+    ``listings_setting`` names a Scrapy setting (comma-separated URLs) that
+    replaces ``listings`` when set.
+    """
+
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
+    listings_setting: str | None = None
+    max_list_pages: int = 5
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in ("feeds", "sitemaps", "listings") if getattr(self, k) or (k == "listings" and self.listings_setting))
+
+
+@dataclass(frozen=True)
 class SourceDecl:
-    name: str
-    outlet: str
-    site_names: tuple[str, ...]
+    name: str                               # spider name and stored ``source``
+    outlet: str                             # outlet name: post tag ``<outlet>新闻`` and category slug
+    site_names: tuple[str, ...]             # names the site appends to <title>, stripped from titles/outlets
     allowed_domains: tuple[str, ...]
-    article_url: re.Pattern[str]
-    skip_url: re.Pattern[str] | None = None
-    list_page_url: re.Pattern[str] | None = None
+    discovery: Discovery
+    article_url: re.Pattern[str]            # matches article URLs (canonical form)
+    skip_url: re.Pattern[str] | None = None  # never an article, even if article_url matches
     templates: tuple[Template, ...] = ()
+    # group 1 of this pattern on the article URL is the source's own id → story id ``<name>-<id>``
+    story_id: re.Pattern[str] | None = None
+    # continuation pages of a multi-page article: the first page's URL with this
+    # suffix before the extension, ``{n}`` = 2, 3, … (e.g. ``_{n}`` → a_2.shtml)
+    continuation: str | None = None
     timezone: str = "Asia/Shanghai"
-    download_delay: float | None = None
-    concurrency: int | None = None
-    start_urls_setting: str | None = None
+    download_delay: float = 1.0
+    concurrency: int = 2
+    # True when the site's <title>/meta name the outlet, so pages whose
+    # 来源 names another outlet are filed under that outlet
+    outlet_from_page: bool = True
     notes: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -51,7 +90,40 @@ class SourceDecl:
     def is_article_url(self, url: str) -> bool:
         if self.skip_url is not None and self.skip_url.search(url):
             return False
+        if self.continuation_number(url) is not None:
+            return False
         return bool(self.article_url.search(url))
 
-    def is_list_page_url(self, url: str) -> bool:
-        return bool(self.list_page_url and self.list_page_url.search(url))
+    def source_story_id(self, url: str) -> str | None:
+        if self.story_id is None:
+            return None
+        match = self.story_id.search(url)
+        return f"{self.name}-{match.group(1)}" if match else None
+
+    # --- multi-page articles ------------------------------------------------------
+    def _suffix_re(self) -> re.Pattern[str] | None:
+        if not self.continuation:
+            return None
+        before, _, after = self.continuation.partition("{n}")
+        return re.compile(re.escape(before) + r"(\d{1,2})" + re.escape(after) + r"(\.[A-Za-z]{2,6})$")
+
+    def continuation_number(self, url: str) -> int | None:
+        """n when ``url`` is page n ≥ 2 of a multi-page article, else None."""
+        pattern = self._suffix_re()
+        if pattern is None:
+            return None
+        match = pattern.search(urlsplit(url).path)
+        if match and int(match.group(1)) >= 2:
+            return int(match.group(1))
+        return None
+
+    def continuation_url(self, first_url: str, n: int) -> str | None:
+        """The URL of page ``n`` of the article whose first page is ``first_url``."""
+        if not self.continuation:
+            return None
+        parts = urlsplit(first_url)
+        stem, dot, ext = parts.path.rpartition(".")
+        if not dot or "/" in ext:
+            return None
+        path = f"{stem}{self.continuation.format(n=n)}.{ext}"
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

@@ -1,13 +1,13 @@
 """China Development Net (中国发展网, chinadevelopment.com.cn).
 
-Facts: docs/sources/chinadevelopment.md. Several page designs coexist on the
+Facts and where they come from: docs/sources/chinadevelopment.md. Several page designs coexist on the
 site; each is a Template below, tried in order. A page none of them matches
 goes to the generic extractor, and the item records which path produced it.
 """
 
 import re
 
-from .base import SourceDecl, Template
+from .base import Discovery, SourceDecl, Template
 
 TEMPLATES = (
     Template(
@@ -54,6 +54,15 @@ SOURCE = SourceDecl(
     outlet="中国发展网",
     site_names=("中国发展网", "中国发展门户网", "chinadevelopment.com.cn"),
     allowed_domains=("chinadevelopment.com.cn",),
+    discovery=Discovery(
+        listings=(
+            "http://www.chinadevelopment.com.cn/news/zj/",
+            "http://finance.chinadevelopment.com.cn/yw/",
+            "http://fz.chinadevelopment.com.cn/rd/",
+        ),
+        # the full channel list is a setting, so operators can add channels
+        listings_setting="CHINADEVELOPMENT_CHANNELS",
+    ),
     # /<channel>/<YYYY>/<MM>/<id>.shtml, /<channel>/<YYYY>/<MMDD>/<id>.shtml,
     # /<channel>/<YYYY>/<id>.shtml, special.…/<YYYY>zt/<topic>/<YYYY>/<MM>/<id>.shtml
     article_url=re.compile(
@@ -61,9 +70,9 @@ SOURCE = SourceDecl(
         re.I,
     ),
     skip_url=re.compile(r"/jbxx/|search\.chinadevelopment|m\.chinadevelopment", re.I),
-    list_page_url=re.compile(r"/index(?:_\d+)?\.s?html?$|/$", re.I),
+    story_id=re.compile(r"/(\d{6,8})\.shtml$"),
     templates=TEMPLATES,
-    start_urls_setting="CHINADEVELOPMENT_CHANNELS",
     download_delay=0.5,
     concurrency=4,
+    notes="docs/sources/chinadevelopment.md",
 )

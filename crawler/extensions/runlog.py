@@ -29,6 +29,7 @@ class RunLog:
         self.stats = crawler.stats
         self.drop_reasons: Counter[str] = Counter()
         self.listing_failures: list[tuple[str, str]] = []
+        self.article_failures: list[tuple[str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -61,19 +62,18 @@ class RunLog:
 
     def page_failed(self, url, reason, detail, source, kind):
         self._drop(source, url, reason, detail)
-        if kind == "listing":
-            self.listing_failures.append((url, detail))
+        (self.listing_failures if kind == "listing" else self.article_failures).append((url, detail))
 
     def spider_closed(self, spider, reason):
         stats = self.stats.get_stats()
         listing_ok = stats.get("listing/page_count", 0)
         listing_failed = stats.get("fetch/failed_listing_count", 0)
-        # a source none of whose listings could be read has failed, whether the
+        # a source of which no page at all could be read has failed, whether the
         # requests errored or never left (e.g. start URLs outside allowed_domains)
-        failed = listing_ok == 0
+        failed = listing_ok == 0 and stats.get("article/page_count", 0) == 0
         if failed:
             hosts = Counter()
-            for url, detail in self.listing_failures or [("no listing", "no listing page was fetched (none configured, or all filtered as offsite)")]:
+            for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:
                 hosts[(urlsplit(url).netloc or url, detail)] += 1
             summary = "; ".join(f"{host}: {detail}" + (f" (x{n})" if n > 1 else "") for (host, detail), n in hosts.items())
             self.stats.set_value("source/failed", summary)

@@ -1,0 +1,1 @@
+"""Finding article URLs: feeds, sitemaps, channel list pages (pure parsing)."""

@@ -1,0 +1,198 @@
+"""Batch and single-page extraction from saved pages, on the spiders' code path.
+
+    python -m crawler.extract --manifest M.jsonl --out R.jsonl
+    python -m crawler.extract FILE --url URL
+
+Each manifest line is ``{"id", "url", "path"}`` (``path`` relative to the
+manifest's folder; optional ``fetched_at``, ISO 8601, for relative dates such
+as ``3小时前``; optional ``content_type``, the HTTP header). Each result line is
+``{"id", "url", "title", "published_at", "date_raw", "date_stage", "outlet",
+"body_text", "body_html", "extractor", "encoding", "elapsed_ms", "error"}``.
+A page that cannot be read or extracted yields a line with ``error`` set; the
+batch never stops on one bad page.
+
+The page bytes are decoded by ``crawler.extraction.decode`` (BOM, header,
+meta, content check), the ``<text id=… encoding=…>`` crawl wrapper of saved
+corpora is removed, and ``extract_article`` runs with the site rules of the
+declared source that owns the URL (``crawler.sources.source_for_url``), else
+the generic chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Iterable
+
+from .extraction.article import extract_article
+from .extraction.dates import CHINA_TZ
+from .extraction.decode import decode_html, unwrap_crawl_wrapper
+from .extraction.titles import clean_title
+
+RESULT_FIELDS = (
+    "id", "url", "title", "published_at", "date_raw", "date_stage", "outlet",
+    "body_text", "body_html", "extractor", "encoding", "elapsed_ms", "error",
+)
+
+
+def _source_for(url: str):
+    try:
+        from .sources import source_for_url
+    except Exception:  # a broken source module must not stop extraction
+        return None
+    try:
+        return source_for_url(url)
+    except Exception:
+        return None
+
+
+def _empty(page_id, url) -> dict:
+    result = dict.fromkeys(RESULT_FIELDS)
+    result.update(id=page_id, url=url, title="", body_text="", body_html="", extractor="")
+    return result
+
+
+def extract_page(
+    data: bytes | str,
+    url: str | None = None,
+    *,
+    page_id: str | None = None,
+    content_type: str | None = None,
+    fetched_at: datetime | None = None,
+) -> dict:
+    """One result line for one page's bytes (or text). Never raises."""
+    started = time.perf_counter()
+    result = _empty(page_id, url)
+    try:
+        if isinstance(data, (bytes, bytearray)):
+            text, encoding = decode_html(bytes(data), content_type)
+        else:
+            text, encoding = str(data), None
+        html, wrapper = unwrap_crawl_wrapper(text)
+        if not url and wrapper is not None and wrapper.url:
+            url = wrapper.url
+        url = url or ""
+        extraction = extract_article(html, url, source=_source_for(url), fetched_at=fetched_at)
+        if not extraction.title and wrapper is not None and wrapper.title:
+            extraction.title = clean_title(wrapper.title)
+        result.update(
+            url=url,
+            title=extraction.title or "",
+            published_at=extraction.published_at,
+            date_raw=extraction.date_raw,
+            date_stage=extraction.date_stage,
+            outlet=extraction.outlet,
+            body_text=extraction.body_text or "",
+            body_html=extraction.body_html or "",
+            extractor=extraction.extractor,
+            encoding=encoding,
+            error=extraction.error,
+        )
+        if not result["error"] and not result["body_text"]:
+            result["error"] = "no_body"
+    except Exception as exc:  # the batch must never stop on one page
+        result["error"] = f"extract_exception: {type(exc).__name__}: {exc}"
+    result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _parse_time(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TZ)
+
+
+def extract_manifest_line(line: str, base: Path, *, fetched_at: datetime | None = None) -> dict:
+    """Read one manifest line and its page; a bad line or missing file becomes an error line."""
+    try:
+        entry = json.loads(line)
+        if not isinstance(entry, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as exc:
+        result = _empty(None, None)
+        result.update(error=f"bad_manifest_line: {exc}", elapsed_ms=0.0)
+        return result
+    page_id, url = entry.get("id"), entry.get("url")
+    try:
+        data = (base / str(entry["path"])).read_bytes()
+    except (KeyError, OSError, TypeError, ValueError) as exc:
+        result = _empty(page_id, url)
+        result.update(error=f"read_error: {type(exc).__name__}: {exc}", elapsed_ms=0.0)
+        return result
+    return extract_page(
+        data, url, page_id=page_id, content_type=entry.get("content_type"),
+        fetched_at=_parse_time(entry.get("fetched_at")) or fetched_at,
+    )
+
+
+def run_manifest(manifest: Path, out: IO[str], *, fetched_at: datetime | None = None, progress: IO[str] | None = None,
+                 every: float = 2.0) -> dict:
+    """Extract every page of ``manifest`` into ``out`` (JSONL); returns counts."""
+    lines = [line for line in manifest.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    base = manifest.parent
+    counts = {"pages": 0, "errors": 0}
+    started = last = time.monotonic()
+    for line in lines:
+        result = extract_manifest_line(line, base, fetched_at=fetched_at)
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        counts["pages"] += 1
+        counts["errors"] += bool(result["error"])
+        now = time.monotonic()
+        if progress is not None and (now - last >= every or counts["pages"] == len(lines)):
+            last = now
+            rate = (now - started) / counts["pages"] * 1000
+            progress.write(f"{counts['pages']}/{len(lines)} pages, {counts['errors']} errors, {rate:.0f} ms/page\n")
+            progress.flush()
+    return counts
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.extract", description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", nargs="?", help="one saved page (bytes in any encoding)")
+    parser.add_argument("--url", help="the page's URL (selects site rules; resolves relative links)")
+    parser.add_argument("--content-type", help="the HTTP Content-Type header the page was served with")
+    parser.add_argument("--manifest", type=Path, help="JSONL manifest: {id, url, path} per line")
+    parser.add_argument("--out", help="result JSONL (default: standard output)")
+    parser.add_argument("--fetched-at", help="fetch time (ISO 8601) for relative dates; default: now")
+    parser.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    fetched_at = _parse_time(args.fetched_at)
+    if args.fetched_at and fetched_at is None:
+        parser.error(f"--fetched-at: not an ISO 8601 time: {args.fetched_at!r}")
+    if bool(args.manifest) == bool(args.file):
+        parser.error("give either FILE (with --url) or --manifest")
+    if args.manifest:
+        if not args.manifest.is_file():
+            parser.error(f"--manifest: no such file: {args.manifest}")
+        progress = None if args.quiet else sys.stderr
+        if args.out and args.out != "-":
+            with open(args.out, "w", encoding="utf-8") as out:
+                counts = run_manifest(args.manifest, out, fetched_at=fetched_at, progress=progress)
+        else:
+            counts = run_manifest(args.manifest, sys.stdout, fetched_at=fetched_at, progress=progress)
+        if not args.quiet:
+            print(f"done: {counts['pages']} pages, {counts['errors']} with an error", file=sys.stderr)
+        return 0
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        parser.error(f"cannot read {args.file}: {exc}")
+    result = extract_page(data, args.url, page_id=Path(args.file).stem, content_type=args.content_type, fetched_at=fetched_at)
+    text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    if args.out and args.out != "-":
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Generic spiders, usable without any declaration:
+
+    scrapy crawl feed -a url=<RSS/Atom/RDF feed URL>
+    scrapy crawl sitemap -a url=<sitemap, sitemap index or robots.txt URL>
+    scrapy crawl urls -a file=<file with one URL per line>    (or -a url=<one URL>)
+
+Pages of a declared source still get that source's rules; any other page
+goes through the generic extractor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy.exceptions import CloseSpider, UsageError
+
+from ..urls import canonicalize
+from .news import NewsSpider
+
+
+def _urls_argument(url: str | None) -> list[str]:
+    return [u.strip() for u in (url or "").split(",") if u.strip()]
+
+
+class FeedSpider(NewsSpider):
+    name = "feed"
+
+    def __init__(self, url: str | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed_urls = _urls_argument(url)
+        if not self.feed_urls:
+            raise UsageError("give the feed: scrapy crawl feed -a url=<feed url>")
+
+    async def start(self):
+        for url in self.feed_urls:
+            yield self.listing_request(url, self.parse_feed)
+
+
+class SitemapSpider(NewsSpider):
+    name = "sitemap"
+
+    def __init__(self, url: str | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sitemap_urls = _urls_argument(url)
+        if not self.sitemap_urls:
+            raise UsageError("give the sitemap: scrapy crawl sitemap -a url=<sitemap or robots.txt url>")
+
+    async def start(self):
+        for url in self.sitemap_urls:
+            yield self.listing_request(url, self.parse_sitemap)
+
+
+class UrlsSpider(NewsSpider):
+    name = "urls"
+
+    def __init__(self, file: str | None = None, url: str | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.url_file = file
+        self.given_urls = _urls_argument(url)
+        if not file and not self.given_urls:
+            raise UsageError("give URLs: scrapy crawl urls -a file=<one URL per line> or -a url=<url>")
+
+    def _urls(self):
+        yield from self.given_urls
+        if self.url_file:
+            path = Path(self.url_file)
+            if not path.is_file():
+                raise CloseSpider(f"no such file: {self.url_file}")
+            with path.open(encoding="utf-8-sig") as handle:
+                for line in handle:
+                    line = line.strip()
+                    if line and not line.startswith("#"):
+                        yield line
+
+    async def start(self):
+        for url in self._urls():
+            if not url.lower().startswith(("http://", "https://")):
+                self.record_failure(url, "not_a_url", "not an http(s) URL", kind="article")
+                continue
+            yield self.article_request(canonicalize(url))

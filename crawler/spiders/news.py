@@ -1,0 +1,221 @@
+"""The one news spider: discovery (feeds, sitemaps, list pages) → articles.
+
+Declared sources get a subclass each (crawler/spiders/sources.py) with
+``source`` set; the generic ``feed``, ``sitemap`` and ``urls`` spiders use it
+with ``source = None`` and find rules per URL. Article pages go through
+``crawler.extraction.article.extract_article``; multi-page articles are
+joined into one story keyed on the first page's URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import TextResponse
+
+from ..discovery.feeds import parse_feed, parse_feed_date
+from ..discovery.listings import is_next_page
+from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
+from ..extraction.article import Extraction, extract_article
+from ..extraction.body import body_text
+from ..extraction.dates import parse_date
+from ..items import ArticleItem
+from ..sources import SourceDecl, source_for_url
+from ..urls import canonicalize
+from .base import BaseNewsSpider, failure_reason
+
+MAX_ARTICLE_PAGES = 20
+
+
+@dataclass
+class Hints:
+    """What a feed or sitemap said about an article: used only when the page lacks it."""
+
+    title: str | None = None
+    date_raw: str | None = None
+    origin: str | None = None          # e.g. feed:published, sitemap:news:publication_date
+    outlet: str | None = None          # e.g. the feed's title, for generic spiders
+
+
+@dataclass
+class PartialArticle:
+    """A multi-page article being assembled."""
+
+    first_url: str
+    result: Extraction
+    bodies: list[str] = field(default_factory=list)
+    encoding: str | None = None
+
+
+class NewsSpider(BaseNewsSpider):
+    source: SourceDecl | None = None
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if cls.source is not None:
+            # per-source politeness, below anything given on the command line
+            settings.set("DOWNLOAD_DELAY", cls.source.download_delay, priority="spider")
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", cls.source.concurrency, priority="spider")
+
+    # --- which source a URL belongs to -------------------------------------------------
+    def source_of(self, url: str) -> SourceDecl | None:
+        return self.source or source_for_url(url)
+
+    def accepts_article(self, url: str) -> bool:
+        """Declared sources fetch only their article URLs; generic spiders fetch
+        what they were given, except a declared source's known non-articles."""
+        if self.source is not None:
+            return self.source.is_article_url(url)
+        other = source_for_url(url)
+        return not (other is not None and other.skip_url is not None and other.skip_url.search(url))
+
+    def article_request(self, url: str, hints: Hints | None = None) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_article, errback=self.errback_page, cb_kwargs={"hints": hints or Hints()})
+
+    def listing_request(self, url: str, callback, **cb_kwargs) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.errback_listing, cb_kwargs=cb_kwargs, meta={"listing": True})
+
+    # --- discovery -------------------------------------------------------------------
+    def parse_feed(self, response):
+        self.crawler.stats.inc_value("listing/page_count")
+        feed = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
+        if feed.problem:
+            self.record_failure(response.url, "feed_unreadable", feed.problem, kind="listing")
+            return
+        if feed.malformed:
+            self.crawler.stats.inc_value("feed/malformed_count")
+            self.logger.warning("%s: feed %s is malformed XML; read %d entries anyway", self.name, response.url, len(feed.entries))
+        for entry in feed.entries:
+            url = canonicalize(response.urljoin(entry.url))
+            self.crawler.stats.inc_value("feed/entry_count")
+            if not self.accepts_article(url):
+                self.crawler.stats.inc_value("feed/skipped_entry_count")
+                continue
+            yield self.article_request(
+                url, Hints(title=entry.title, date_raw=entry.date_raw, origin=f"feed:{entry.date_field}", outlet=feed.title)
+            )
+
+    def parse_sitemap(self, response):
+        self.crawler.stats.inc_value("listing/page_count")
+        if urlsplit(response.url).path.endswith("/robots.txt"):
+            for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")):
+                yield self.listing_request(url, self.parse_sitemap)
+            return
+        limit = self.settings.getint("SITEMAP_MAX_URLS", 50000)
+        try:
+            for entry in iter_sitemap(response.body, max_entries=limit):
+                url = response.urljoin(entry.loc)
+                if entry.kind == "sitemap":
+                    yield self.listing_request(url, self.parse_sitemap)
+                    continue
+                url = canonicalize(url)
+                self.crawler.stats.inc_value("sitemap/url_count")
+                if not self.accepts_article(url):
+                    self.crawler.stats.inc_value("sitemap/skipped_url_count")
+                    continue
+                date_raw, origin = (entry.news_date, "sitemap:news:publication_date") if entry.news_date else (None, None)
+                yield self.article_request(url, Hints(title=entry.news_title, date_raw=date_raw, origin=origin))
+        except ValueError as exc:
+            self.record_failure(response.url, "sitemap_unreadable", str(exc), kind="listing")
+
+    def parse_list(self, response, page: int = 1):
+        self.crawler.stats.inc_value("listing/page_count")
+        if not isinstance(response, TextResponse):
+            self.record_failure(response.url, "listing_not_html", "list page is not HTML", kind="listing")
+            return
+        seen: set[str] = set()
+        next_page = None
+        for link in response.css("a[href]"):
+            href = (link.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "mailto:", "#")):
+                continue
+            url = canonicalize(response.urljoin(href))
+            if self.accepts_article(url):
+                if url not in seen:
+                    seen.add(url)
+                    yield self.article_request(url)
+                continue
+            if next_page is None and is_next_page(url, " ".join(link.css("::text").getall()), response.url, page):
+                next_page = url
+        max_pages = self.settings.getint("LIST_MAX_PAGES", self.source.discovery.max_list_pages if self.source else 5)
+        if next_page and page < max_pages:
+            yield self.listing_request(next_page, self.parse_list, page=page + 1)
+
+    # --- articles -----------------------------------------------------------------------
+    def parse_article(self, response, hints: Hints):
+        self.crawler.stats.inc_value("article/page_count")
+        if not isinstance(response, TextResponse):
+            self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article")
+            return None
+        source = self.source_of(response.url)
+        result = extract_article(response.text, response.url, source=source, fetched_at=self.now())
+        self.crawler.stats.inc_value(f"extract/{(result.extractor or 'none').split(':')[0]}_count")
+        if result.error:
+            self.record_failure(response.url, "extraction_failed", result.error, kind="article")
+            return None
+        partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding)
+        return self._next_page_or_item(response, partial, hints, source)
+
+    def parse_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
+        self.crawler.stats.inc_value("article/continuation_page_count")
+        source = self.source_of(partial.first_url)
+        result = extract_article(response.text, response.url, source=source, fetched_at=self.now()) if isinstance(response, TextResponse) else None
+        if result is None or result.error or not result.body_html:
+            detail = result.error if result is not None and result.error else "continuation page has no body"
+            self.record_failure(partial.first_url, "incomplete_multipage", f"page {page} ({response.url}): {detail}", kind="article")
+            return None
+        partial.bodies.append(result.body_html)
+        return self._next_page_or_item(response, partial, hints, source, page)
+
+    def errback_continuation(self, failure):
+        partial: PartialArticle = failure.request.cb_kwargs["partial"]
+        page = failure.request.cb_kwargs["page"]
+        _, detail = failure_reason(failure)
+        self.logger.warning("%s: page %d of %s failed — %s", self.name, page, partial.first_url, detail)
+        self.record_failure(partial.first_url, "incomplete_multipage", f"page {page}: {detail}", kind="article")
+
+    def _next_page_or_item(self, response, partial: PartialArticle, hints: Hints, source, page: int = 1):
+        if source is not None and source.continuation and page < MAX_ARTICLE_PAGES:
+            wanted = source.continuation_url(partial.first_url, page + 1)
+            links = {canonicalize(response.urljoin(h)) for h in response.css("a::attr(href)").getall()}
+            if wanted and canonicalize(wanted) in links:
+                return scrapy.Request(
+                    wanted,
+                    callback=self.parse_continuation,
+                    errback=self.errback_continuation,
+                    cb_kwargs={"partial": partial, "hints": hints, "page": page + 1},
+                )
+        return self.make_item(partial, hints, source)
+
+    def make_item(self, partial: PartialArticle, hints: Hints, source: SourceDecl | None) -> ArticleItem:
+        result = partial.result
+        body_html = " ".join(b for b in partial.bodies if b)
+        if not result.published_at and hints.date_raw:
+            found = parse_feed_date(hints.date_raw, self.now()) if hints.origin and hints.origin.startswith("feed") else parse_date(hints.date_raw, now=self.now())
+            result.set_date(found, hints.origin or "hint")
+        title = result.title or hints.title or ""
+        if not result.title and hints.title:
+            self.crawler.stats.inc_value("hints/title_used_count")
+        url = partial.first_url
+        outlet = result.outlet if (source is None or source.outlet_from_page) else None
+        outlet = outlet or (source.outlet if source else None) or hints.outlet or urlsplit(url).hostname
+        return ArticleItem(
+            story_id=source.source_story_id(url) if source else None,
+            url=url,
+            source=self.name,
+            site=source.outlet if source else urlsplit(url).hostname,
+            outlet=outlet,
+            editor=result.editor,
+            title=title,
+            date_raw=result.date_raw,
+            published_at=result.published_at,
+            date_stage=result.date_stage,
+            body_html=body_html,
+            body_text=body_text(body_html),
+            extractor=result.extractor + (f"+{len(partial.bodies)}pages" if len(partial.bodies) > 1 else ""),
+            encoding=partial.encoding,
+            fetched_at=self.now().isoformat(timespec="seconds"),
+        )

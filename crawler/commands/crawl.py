@@ -18,6 +18,19 @@ class Command(ScrapyCrawlCommand):
         return crawler
 
     def run(self, args, opts):
+        if len(args) == 1:
+            try:
+                spidercls = self.crawler_process.spider_loader.load(args[0])
+            except KeyError:
+                print(f"crawl: no spider named {args[0]!r} (see: scrapy list)", file=sys.stderr)
+                self.exitcode = 2
+                return
+            check = getattr(spidercls, "argument_problem", None)
+            problem = check(dict(opts.spargs)) if check else None
+            if problem:
+                print(f"{args[0]}: {problem}", file=sys.stderr)
+                self.exitcode = 2
+                return
         super().run(args, opts)
         crawler = getattr(self, "_crawler", None)
         if crawler is None or crawler.stats is None:

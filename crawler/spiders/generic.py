@@ -24,6 +24,11 @@ def _urls_argument(url: str | None) -> list[str]:
 
 class FeedSpider(NewsSpider):
     name = "feed"
+    usage = "scrapy crawl feed -a url=<feed url>"
+
+    @classmethod
+    def argument_problem(cls, args: dict) -> str | None:
+        return None if args.get("url") else f"give the feed: {cls.usage}"
 
     def __init__(self, url: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +43,11 @@ class FeedSpider(NewsSpider):
 
 class SitemapSpider(NewsSpider):
     name = "sitemap"
+    usage = "scrapy crawl sitemap -a url=<sitemap or robots.txt url>"
+
+    @classmethod
+    def argument_problem(cls, args: dict) -> str | None:
+        return None if args.get("url") else f"give the sitemap: {cls.usage}"
 
     def __init__(self, url: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +62,13 @@ class SitemapSpider(NewsSpider):
 
 class UrlsSpider(NewsSpider):
     name = "urls"
+    usage = "scrapy crawl urls -a file=<one URL per line> or -a url=<url>"
+
+    @classmethod
+    def argument_problem(cls, args: dict) -> str | None:
+        if args.get("file") and not Path(args["file"]).is_file():
+            return f"no such file: {args['file']}"
+        return None if (args.get("file") or args.get("url")) else f"give URLs: {cls.usage}"
 
     def __init__(self, file: str | None = None, url: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)

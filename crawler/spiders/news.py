@@ -53,6 +53,11 @@ class NewsSpider(BaseNewsSpider):
     source: SourceDecl | None = None
 
     @classmethod
+    def argument_problem(cls, args: dict) -> str | None:
+        """What is wrong with the ``-a`` arguments, checked before the crawl starts."""
+        return None
+
+    @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
         if cls.source is not None:

@@ -136,7 +136,7 @@ def extract_manifest_line(line: str, base: Path, *, fetched_at: datetime | None 
 def run_manifest(manifest: Path, out: IO[str], *, fetched_at: datetime | None = None, progress: IO[str] | None = None,
                  every: float = 2.0) -> dict:
     """Extract every page of ``manifest`` into ``out`` (JSONL); returns counts."""
-    lines = [line for line in manifest.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    lines = [line for line in manifest.read_text(encoding="utf-8", errors="replace").split("\n") if line.strip()]
     base = manifest.parent
     counts = {"pages": 0, "errors": 0}
     started = last = time.monotonic()

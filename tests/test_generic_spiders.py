@@ -26,6 +26,8 @@ def test_feed_spider_uses_feed_hints_only_where_the_page_lacks_them(tmp_path, mi
     assert a2["outlet"] == "示例新闻网" and a2["extractor"] == "generic:trafilatura"
     assert a2["body_text"].startswith("【二】城市更新行动") and "分享到" not in a2["body_text"]
     assert rows(store, "SELECT reason FROM drops WHERE url = ?", [f"{SITE}/news/2022/missing.html"])[0]["reason"] == "http_404"
+    # robots.txt disallows /private/: never fetched, counted with its reason
+    assert rows(store, "SELECT reason FROM drops WHERE url = ?", [f"{SITE}/private/secret.html"])[0]["reason"] == "robots_disallowed"
 
 
 def _crawl(spider, store, mirror_url, **args):

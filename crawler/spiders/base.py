@@ -8,6 +8,7 @@ from datetime import datetime
 import scrapy
 from scrapy.exceptions import (
     CannotResolveHostError,
+    IgnoreRequest,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     ResponseDataLossError,
@@ -41,6 +42,10 @@ def failure_reason(failure) -> tuple[str, str]:
         return "timeout", "timed out"
     if failure.check(ConnectionLost, ResponseDataLossError):
         return "connection_lost", "connection lost before the whole response arrived"
+    if failure.check(IgnoreRequest):
+        if "robots" in str(exc).lower():
+            return "robots_disallowed", "forbidden by robots.txt"
+        return "ignored", f"request ignored: {exc}"
     name = type(exc).__name__
     return f"fetch_error_{name.lower()}", f"{name}: {exc}"
 
@@ -51,6 +56,14 @@ class BaseNewsSpider(scrapy.Spider):
 
     # set by subclasses: the outlet name of the site itself
     site_name: str = ""
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # an honest user agent naming the project and its contact URL (-s CONTACT_URL=…)
+        contact = settings.get("CONTACT_URL")
+        if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("CONTACT_URL"):
+            settings.set("USER_AGENT", f"syndication-crawler/0.1 (+{contact})", priority=settings.getpriority("CONTACT_URL"))
 
     def now(self) -> datetime:
         return datetime.now(CHINA_TZ)

@@ -8,17 +8,21 @@ the file name), else ``DIR/HOST/PATH``; a path ending in ``/`` serves the
 folder's ``index.html``. A sidecar ``FILE.http`` (JSON ``{"status": 404,
 "headers": {...}}``) sets the status and headers, e.g. a wrong charset.
 Without one, HTML is served as ``text/html`` with no charset, and JSON as
-``application/json; charset=utf-8``. Nothing outside DIR is ever served.
+``application/json; charset=utf-8``. Every file has an ETag (content hash)
+and Last-Modified (mtime); conditional requests get 304. Nothing outside DIR
+is ever served.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import mimetypes
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -65,13 +69,34 @@ def make_handler(root: Path):
                 self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"not in mirror\n")
                 return
             body = target.read_bytes()
-            status, headers = 200, {"Content-Type": content_type_for(target, body)}
+            mtime = int(target.stat().st_mtime)
+            status = 200
+            headers = {
+                "Content-Type": content_type_for(target, body),
+                "ETag": '"' + hashlib.sha1(body).hexdigest()[:16] + '"',
+                "Last-Modified": formatdate(mtime, usegmt=True),
+            }
             sidecar = target.with_name(target.name + ".http")
             if sidecar.is_file():
                 spec = json.loads(sidecar.read_text(encoding="utf-8"))
                 status = int(spec.get("status", 200))
                 headers.update(spec.get("headers", {}))
+            if status == 200 and self._not_modified(headers["ETag"], mtime):
+                self._send(304, {"ETag": headers["ETag"], "Last-Modified": headers["Last-Modified"]}, b"")
+                return
             self._send(status, headers, body)
+
+        def _not_modified(self, etag: str, mtime: int) -> bool:
+            asked_etag = self.headers.get("If-None-Match")
+            if asked_etag is not None:
+                return etag in [t.strip() for t in asked_etag.split(",")]
+            since = self.headers.get("If-Modified-Since")
+            if since:
+                try:
+                    return mtime <= int(parsedate_to_datetime(since).timestamp())
+                except (TypeError, ValueError):
+                    return False
+            return False
 
         def _send(self, status, headers, body):
             self.send_response(status)

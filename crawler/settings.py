@@ -82,6 +82,15 @@ EASTMONEY_SHARE_URL = "http://finews.zning.xyz/html_News/NewsShare.html?infoCode
 # this outlet name (slug "emnews", tag "东财滚动新闻").
 EASTMONEY_ROLLING_OUTLET = "东财滚动"
 
+# --- Incremental crawling ---------------------------------------------------
+# Articles already in the store are not fetched again unless RECRAWL is set
+# (every article) or RECRAWL_HOURS (articles published in the last N hours).
+RECRAWL = False
+RECRAWL_HOURS = 0
+# Stop paginating a channel list once at least this share of a page's article
+# links are already known (lists are newest first).
+LISTING_STOP_KNOWN_SHARE = 0.5
+
 # --- Quality gate ------------------------------------------------------------
 # A story whose body text is shorter than this many characters is dropped.
 MIN_BODY_CHARS = 30
@@ -90,6 +99,9 @@ MIN_BODY_CHARS = 30
 DOWNLOADER_MIDDLEWARES = {
     # process_response runs from high to low: the mirror restores the
     # original URL before the encoding check reads the response.
+    # incremental: known articles never leave, listings are asked conditionally
+    "crawler.middlewares.incremental.KnownArticleMiddleware": 80,
+    "crawler.middlewares.incremental.ConditionalRequestMiddleware": 560,
     "crawler.middlewares.encoding.EncodingRepairMiddleware": 880,
     "crawler.middlewares.mirror.MirrorMiddleware": 950,
 }

@@ -127,7 +127,49 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_drops_run ON drops(run_id)")
 
 
-MIGRATIONS = [_migration_1]
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Incremental crawling and health: HTTP validators, recorded changes, health flags."""
+    db.execute(
+        """
+        CREATE TABLE http_validators (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            checked_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE story_changes (
+            id INTEGER PRIMARY KEY,
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            run_id INTEGER,
+            changed_at TEXT NOT NULL,
+            old_hash TEXT,
+            new_hash TEXT,
+            old_title TEXT,
+            new_title TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE health_flags (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            source TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            flagged_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("ALTER TABLE runs ADD COLUMN health TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN duration_s REAL")
+
+
+MIGRATIONS = [_migration_1, _migration_2]
 
 
 class Store:
@@ -203,6 +245,34 @@ class Store:
         rows = list(self.db.query("SELECT * FROM stories WHERE id = ?", [story_id]))
         return rows[0] if rows else None
 
+    def known_url(self, canonical_url: str) -> bool:
+        """True when a story already arrived from this canonical URL."""
+        row = self.db.execute(
+            "SELECT 1 FROM stories WHERE canonical_url = ? UNION ALL SELECT 1 FROM story_urls WHERE canonical_url = ? LIMIT 1",
+            [canonical_url, canonical_url],
+        ).fetchone()
+        return row is not None
+
+    def story_published_at(self, canonical_url: str) -> str | None:
+        story = self.story_by_canonical_url(canonical_url)
+        return story["published_at"] if story else None
+
+    def validators(self, url: str) -> dict | None:
+        rows = list(self.db.query("SELECT etag, last_modified FROM http_validators WHERE url = ?", [url]))
+        return rows[0] if rows else None
+
+    @retry_when_locked
+    def save_validators(self, items: dict[str, tuple[str | None, str | None]]) -> None:
+        now = utcnow()
+        with self.transaction() as conn:
+            for url, (etag, last_modified) in items.items():
+                conn.execute(
+                    """INSERT INTO http_validators (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                       checked_at = excluded.checked_at""",
+                    [url, etag, last_modified, now],
+                )
+
     # --- writes ---------------------------------------------------------------
     @retry_when_locked
     def insert_story(self, row: dict, run_id: int | None) -> None:
@@ -218,10 +288,16 @@ class Store:
 
     @retry_when_locked
     def update_story(self, story_id: str, row: dict, run_id: int | None) -> None:
-        """The same page with new content: the story row takes the new content."""
+        """The same page with new content: the story row takes the new content,
+        and the change is recorded in ``story_changes``."""
         now = utcnow()
         changing = [c for c in STORY_COLUMNS if c not in ("id", "first_seen", "last_seen", "canonical_url")]
+        old = self.story_by_id(story_id) or {}
         with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO story_changes (story_id, run_id, changed_at, old_hash, new_hash, old_title, new_title) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [story_id, run_id, now, old.get("content_hash"), row.get("content_hash"), old.get("title"), row.get("title")],
+            )
             conn.execute(
                 f"UPDATE stories SET {', '.join(f'{c} = ?' for c in changing)}, last_seen = ? WHERE id = ?",
                 [row.get(c) for c in changing] + [now, story_id],
@@ -255,6 +331,12 @@ class Store:
             cur = conn.execute("INSERT INTO runs (spider, started_at, status) VALUES (?, ?, 'running')", [spider, utcnow()])
             return cur.lastrowid
 
+    def previous_run_status(self, spider: str, before_run_id: int) -> str | None:
+        row = self.db.execute(
+            "SELECT status FROM runs WHERE spider = ? AND id < ? ORDER BY id DESC LIMIT 1", [spider, before_run_id]
+        ).fetchone()
+        return row[0] if row else None
+
     @retry_when_locked
     def finish_run(self, run_id: int, fields: dict) -> None:
         fields = dict(fields)
@@ -284,11 +366,15 @@ class RunContext:
         self.store = store
         self.spider_name = spider_name
         self._run_id: int | None = None
+        self.catch_up = False
 
     @property
     def run_id(self) -> int:
         if self._run_id is None:
             self._run_id = self.store.start_run(self.spider_name)
+            # after an interrupted run, listings are walked in full once: what
+            # the broken run stored says nothing about older pages it never reached
+            self.catch_up = self.store.previous_run_status(self.spider_name, self._run_id) == "interrupted"
         return self._run_id
 
 

@@ -38,6 +38,7 @@ class RunLog:
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.page_failed, signal=page_failed)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
 
     @property
@@ -66,11 +67,11 @@ class RunLog:
 
     def spider_closed(self, spider, reason):
         stats = self.stats.get_stats()
-        listing_ok = stats.get("listing/page_count", 0)
+        listing_ok = stats.get("listing/page_count", 0) + stats.get("listing/not_modified_count", 0)
         listing_failed = stats.get("fetch/failed_listing_count", 0)
         # a source of which no page at all could be read has failed, whether the
         # requests errored or never left (e.g. start URLs outside allowed_domains)
-        failed = listing_ok == 0 and stats.get("article/page_count", 0) == 0
+        failed = listing_ok == 0 and stats.get("article/page_count", 0) == 0 and not stats.get("incremental/skipped_known_count")
         if failed:
             hosts = Counter()
             for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:
@@ -106,4 +107,7 @@ class RunLog:
             fields["dropped"],
             dict(self.drop_reasons) or "",
         )
+
+    def engine_stopped(self):
+        # last: other components still write in their spider_closed handlers
         self.ctx.store.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -227,22 +228,40 @@ def _text_after_br(pending: etree._Element) -> bool:
     return bool(normalize_space(pending.text_content()))
 
 
-def clean_body_element(body: etree._Element, base_url: str | None) -> str:
-    """A site's body node → sanitized one-line body HTML ('' when empty)."""
+@dataclass
+class Block:
+    """One paragraph (or table, list, heading) of a cleaned body."""
+
+    html: str        # sanitized, one line
+    text: str        # whitespace-normalized text
+    link_chars: int = 0  # characters inside <a> elements
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / len(self.text) if self.text else 0.0
+
+
+def body_blocks(body: etree._Element, base_url: str | None) -> list[Block]:
+    """A body node → its sanitized blocks, after removing scripts, widgets and boilerplate lines."""
     root = copy.deepcopy(body)
     root.tail = None
     remove_junk(root)
     _fix_images(root)
-    blocks = _drop_summary(_blocks(root))
-    parts = []
-    for block in blocks:
+    result = []
+    for block in _drop_summary(_blocks(root)):
         if block.tag in {"h1"}:
             block.tag = "h2"
+        links = sum(len(normalize_space(a.text_content())) for a in block.iter("a"))
         html = sanitize_html(lxml.html.tostring(block, encoding="unicode"), base_url)
         html = re.sub(r"(<p>)\s+", r"\1", html)
         if html and html not in ("<p></p>",):
-            parts.append(html)
-    return " ".join(parts)
+            result.append(Block(html, _text_of(block), links))
+    return result
+
+
+def clean_body_element(body: etree._Element, base_url: str | None) -> str:
+    """A site's body node → sanitized one-line body HTML ('' when empty)."""
+    return " ".join(block.html for block in body_blocks(body, base_url))
 
 
 def body_text(body_html: str) -> str:

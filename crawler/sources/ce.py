@@ -57,6 +57,7 @@ SOURCE = SourceDecl(
     ),
     # e-paper, mobile, English and video hosts use other page designs
     skip_url=re.compile(r"^https?://(?:paper|m|en|cen|tv)\.ce\.cn/", re.I),
+    templates=TEMPLATES,
     story_id=re.compile(r"/t((?:19|20)\d{6}_\d+)\.shtml$"),
     # TRS numbers the pages of a long article t…_<id>.shtml, t…_<id>_1.shtml
     # (page 2), _2.shtml (page 3): page n carries n-1, which the "_{n}" scheme

@@ -63,6 +63,7 @@ SOURCE = SourceDecl(
     # English/foreign-language hosts, photo galleries and the 网络举报 notice page
     skip_url=re.compile(r"^https?://(?:english|french|german|russian|spanish|arabic|japanese|korean|photo|v|m)\.china\.com\.cn/"
                         r"|^https?://(?:www\.)?net\.china\.com\.cn/", re.I),
+    templates=TEMPLATES,
     story_id=re.compile(r"/(?:content_)?(\d{5,})\.s?html?$"),
     continuation="_{n}",
     timezone="Asia/Shanghai",

@@ -23,8 +23,10 @@ TEMPLATES = (
         name="v2022-detail",
         title="div.detail-title",
         body=("div.detail-content",),
+        # the spans (来源 / 作者 / time) are not always separated by whitespace
+        # in the markup, so the date and the 来源 are read span by span
         date="div.detail-info span:last-child",
-        meta="div.detail-info",
+        outlet='div.detail-info span:contains("来源")',
         seen="2022-2026, www.stcn.com/article/detail (RSSHub stcn routes)",
     ),
     Template(
@@ -63,6 +65,7 @@ SOURCE = SourceDecl(
     ),
     # e-paper (epaper.stcn.com) and data pages use other designs
     skip_url=re.compile(r"^https?://(?:epaper|data|app|m)\.stcn\.com/", re.I),
+    templates=TEMPLATES,
     story_id=re.compile(r"/(\d{5,})\.s?html$"),
     continuation=None,
     timezone="Asia/Shanghai",

@@ -45,6 +45,7 @@ SOURCE = SourceDecl(
     article_url=re.compile(r"^https?://(?:www\.)?yicai\.com/news/\d{6,}\.html$", re.I),
     # /vip/ pages are paywalled (the text is cut); m. is the mobile mirror of www.
     skip_url=re.compile(r"/vip/|^https?://m\.yicai\.com/", re.I),
+    templates=TEMPLATES,
     story_id=re.compile(r"/news/(\d{6,})\.html$"),
     continuation=None,
     timezone="Asia/Shanghai",

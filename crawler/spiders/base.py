@@ -23,6 +23,7 @@ from twisted.internet.error import (
 )
 
 from ..extraction.dates import CHINA_TZ
+from ..middlewares.incremental import AlreadyStored, NotModified
 from ..signals import page_failed
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class BaseNewsSpider(scrapy.Spider):
 
     def errback_page(self, failure):
         """Errback for article/text requests."""
+        if failure.check(AlreadyStored):
+            return  # incremental skip: counted by the middleware, not a drop
         url = failure.request.meta.get("mirror_original_url", failure.request.url)
         reason, detail = failure_reason(failure)
         logger.warning("%s: %s — %s", self.name, url, detail)
@@ -82,6 +85,9 @@ class BaseNewsSpider(scrapy.Spider):
 
     def errback_listing(self, failure):
         """Errback for start/list/feed requests: the source may be down."""
+        if failure.check(NotModified):
+            self.crawler.stats.inc_value("listing/not_modified_count")
+            return  # unchanged since the last clean run: nothing new there
         url = failure.request.meta.get("mirror_original_url", failure.request.url)
         reason, detail = failure_reason(failure)
         logger.error("%s: cannot fetch listing %s — %s", self.name, url, detail)

@@ -18,6 +18,7 @@ from ..extraction.body import body_text, sanitize_html
 from ..extraction.dates import parse_date
 from ..extraction.text import normalize_space
 from ..items import ArticleItem
+from ..urls import canonicalize
 from .base import BaseNewsSpider
 
 LIST_SHAPES = ("records", "nodeList", "record")
@@ -102,11 +103,13 @@ class EastmoneySpider(BaseNewsSpider):
             if not entry.info_code:
                 self.record_failure(response.url, "item_without_infocode", f"item {entry.title!r} has no infoCode", kind="article")
                 continue
+            share_url = self.settings.get("EASTMONEY_SHARE_URL").format(infoCode=quote(entry.info_code, safe=""))
             yield scrapy.Request(
                 template.format(infoCode=quote(entry.info_code, safe="")),
                 callback=self.parse_text,
                 errback=self.errback_page,
                 cb_kwargs={"entry": entry},
+                meta={"article_url": canonicalize(share_url)},
             )
 
     def parse_text(self, response, entry: ListEntry):

@@ -25,6 +25,7 @@ from ..items import ArticleItem
 from ..sources import SourceDecl, source_for_url
 from ..urls import canonicalize
 from .base import BaseNewsSpider, failure_reason
+from pipelines.db import get_run_context
 
 MAX_ARTICLE_PAGES = 20
 
@@ -78,7 +79,16 @@ class NewsSpider(BaseNewsSpider):
         return not (other is not None and other.skip_url is not None and other.skip_url.search(url))
 
     def article_request(self, url: str, hints: Hints | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_article, errback=self.errback_page, cb_kwargs={"hints": hints or Hints()})
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.errback_page,
+            cb_kwargs={"hints": hints or Hints()},
+            meta={"article_url": url},
+        )
+
+    def is_known(self, url: str) -> bool:
+        return get_run_context(self.crawler).store.known_url(url)
 
     def listing_request(self, url: str, callback, **cb_kwargs) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.errback_listing, cb_kwargs=cb_kwargs, meta={"listing": True})
@@ -146,8 +156,17 @@ class NewsSpider(BaseNewsSpider):
             if next_page is None and is_next_page(url, " ".join(link.css("::text").getall()), response.url, page):
                 next_page = url
         max_pages = self.settings.getint("LIST_MAX_PAGES", self.source.discovery.max_list_pages if self.source else 5)
-        if next_page and page < max_pages:
-            yield self.listing_request(next_page, self.parse_list, page=page + 1)
+        if not next_page or page >= max_pages:
+            return
+        # lists are newest first: once a page is mostly known, older pages are too
+        known = sum(1 for url in seen if self.is_known(url))
+        threshold = self.settings.getfloat("LISTING_STOP_KNOWN_SHARE", 0.5)
+        ctx = get_run_context(self.crawler)
+        if seen and known / len(seen) >= threshold and not self.settings.getbool("RECRAWL") and not (ctx.run_id and ctx.catch_up):
+            self.crawler.stats.inc_value("listing/stopped_known_count")
+            self.logger.info("%s: %s: %d of %d articles already stored, not following older pages", self.name, response.url, known, len(seen))
+            return
+        yield self.listing_request(next_page, self.parse_list, page=page + 1)
 
     # --- articles -----------------------------------------------------------------------
     def parse_article(self, response, hints: Hints):

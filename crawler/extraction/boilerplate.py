@@ -1,0 +1,140 @@
+"""Chinese news boilerplate around an extracted body, block by block.
+
+Generic extractors keep lines every Chinese news page carries around the
+article: the headline and the meta line above it (``来源：… 2022-06-08``,
+``当前位置：首页 >``), and below it the editor line (``责任编辑：``), the
+attribution (``（文章来源：…）``), ``【纠错】``/``【打印】`` links, ``分享到``/
+``扫一扫`` widgets, copyright and disclaimer notices and related-news lists.
+The rules here match those *Chinese* patterns only, so pages in other
+languages pass through unchanged (apart from link lists and the headline).
+
+A block is one paragraph of the cleaned body (see ``body.Block``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .text import normalize_space
+
+# A whole short block that is never article text.
+_END = r"(?:\s*[:：】\]）)>]|\s*$)"
+JUNK_LINE_RE = re.compile(
+    r"^[\s【\[（(]*(?:"
+    # labelled meta lines: editor, source, original title, author
+    r"(?:责任编辑|责编|值班编辑|编辑|审核|审校|校对|监制|原标题|(?:文章|本文|稿件|新闻|图片|信息)?来源|作者|摄影|通讯员)\s*[:：]"
+    # page widgets
+    r"|(?:纠错|打印|关闭|关闭窗口|打印本(?:页|文|稿)|返回(?:顶部|首页|页首|列表|搜狐)|发送给朋友|发表评论|我要评论|收藏本文|举报)" + _END +
+    r"|分享到|扫一扫|扫描二维码|微信扫一扫|用微信扫|手机看新闻"
+    r"|(?:上一篇|下一篇|上一页|下一页)" + _END +
+    r"|(?:相关(?:新闻|阅读|文章|报道|链接|稿件|专题)|推荐阅读|延伸阅读|热点推荐|今日推荐|精彩推荐|猜你喜欢|热门推荐|"
+    r"图片精选|热点专题|更多精彩|热门文章|最新文章|最新新闻|热门新闻)" + _END +
+    # notices and navigation
+    r"|版权声明|免责声明|版权所有|Copyright\s*(?:©|\(c\)|\d{4})|©"
+    r"|(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)|首页\s*[>»/＞]"
+    r"|(?:字号|字体)\s*[:：]|【字体|大\s*中\s*小\s*$|(?:阅读|浏览|点击)(?:量|数|次数)?\s*[:：]"
+    r")",
+    re.I,
+)
+# How short a block must be for JUNK_LINE_RE to drop it.
+JUNK_LINE_MAX = 120
+# A trailing block in parentheses naming the source or editor: （文章来源：…） （责任编辑：…） (完)
+ATTRIBUTION_RE = re.compile(r"^[（(【\[]\s*(?:(?:文章|本文|稿件)?来源|责任编辑|责编|编辑|作者|记者|完|编译|校对)[^）)】\]]{0,60}[）)】\]]$")
+# Copyright / disclaimer / anti-piracy notices (also long ones).
+COPYRIGHT_RE = re.compile(
+    r"(?:版权(?:所有|声明|归)|著作权|免责声明|未经(?:书面)?(?:许可|授权)[^。]{0,20}(?:转载|使用|复制)|"
+    r"不代表本(?:网|站|报)|凡本(?:网|站)注明|转载请注明|ICP备|ICP证|网安备|互联网新闻信息服务许可|"
+    r"违法和不良信息举报|举报(?:电话|邮箱)|侵权(?:公告|必究|线索))"
+)
+# Markers after which a Chinese news page has nothing but boilerplate.
+END_MARKER_RE = re.compile(
+    r"^[\s【\[（(]*(?:责任编辑|责编|值班编辑|纠错|分享到|扫一扫|"
+    r"相关(?:新闻|阅读|文章|报道|链接|稿件)|推荐阅读|延伸阅读|热点推荐|今日推荐|猜你喜欢|"
+    r"上一篇|下一篇|版权声明|免责声明|返回搜狐|发送给朋友|打印本(?:页|文|稿))"
+)
+# A meta line above the article: source, author, time, view counts.
+META_LINE_RE = re.compile(
+    r"(?:来源|作者|记者|编辑|发布时间|发布日期|发表时间|发表于|发布于|时间|日期|字号|浏览|阅读|点击)\s*[:：]|"
+    r"发表于|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}"
+)
+BULLET_RE = re.compile(r"^[·•●◆■□▪▶►]")
+SENTENCE_END_RE = re.compile(r"[。！？!?…]|[.;:](?:\s|$)")
+CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def has_cjk(text: str) -> bool:
+    return bool(CJK_RE.search(text or ""))
+
+
+def is_junk_line(text: str) -> bool:
+    """A short block that is boilerplate on a Chinese news page."""
+    text = normalize_space(text)
+    if not text:
+        return True
+    if len(text) <= JUNK_LINE_MAX and (JUNK_LINE_RE.match(text) or ATTRIBUTION_RE.match(text)):
+        return True
+    return False
+
+
+def is_copyright(text: str) -> bool:
+    text = normalize_space(text)
+    hits = {m.group(0)[:2] for m in COPYRIGHT_RE.finditer(text)}
+    if not hits:
+        return False
+    # a short notice, or a paragraph that is about little else
+    return len(text) <= 200 or len(hits) >= 2
+
+
+def is_link_list(text: str, link_density: float) -> bool:
+    """A related-news list or navigation line: mostly link text, or bullet items."""
+    if link_density >= 0.6 and len(text) < 400:
+        return True
+    return bool(BULLET_RE.match(text)) and link_density >= 0.3
+
+
+def is_header_line(text: str, title: str) -> bool:
+    """The headline, a breadcrumb or the meta line (source, time, author) above the article."""
+    text = normalize_space(text)
+    if not text:
+        return True
+    if title and (text == title or (len(text) <= len(title) + 30 and (title in text or (len(text) >= 8 and text in title)))):
+        return True
+    if len(text) < 100 and "。" not in text and "，" not in text and META_LINE_RE.search(text):
+        return True
+    return len(text) <= JUNK_LINE_MAX and bool(JUNK_LINE_RE.match(text))
+
+
+def trim_blocks(blocks: Sequence, title: str = "", *, text_of=lambda b: b.text, density_of=lambda b: b.link_density) -> list:
+    """Drop the header blocks above the article, boilerplate blocks inside it and
+    everything after an end marker (``责任编辑``, ``相关新闻``, ``【纠错】`` …)
+    once most of the text is behind us."""
+    blocks = list(blocks)
+    # 1. header: headline, breadcrumb and meta lines before the first real paragraph
+    start = 0
+    for i, block in enumerate(blocks[:6]):
+        if is_header_line(text_of(block), title):
+            start = i + 1
+            continue
+        break
+    blocks = blocks[start:]
+    # 2. end marker in the second half of the text: the rest is boilerplate
+    total = sum(len(text_of(b)) for b in blocks) or 1
+    seen = 0
+    for i, block in enumerate(blocks):
+        text = normalize_space(text_of(block))
+        if i and seen >= 0.5 * total and len(text) <= JUNK_LINE_MAX and END_MARKER_RE.match(text):
+            blocks = blocks[:i]
+            break
+        seen += len(text)
+    # 3. single boilerplate blocks anywhere
+    kept = []
+    for block in blocks:
+        text = normalize_space(text_of(block))
+        if is_junk_line(text) or is_link_list(text, density_of(block)):
+            continue
+        kept.append(block)
+    # 4. trailing copyright / disclaimer notices
+    while kept and is_copyright(text_of(kept[-1])):
+        kept.pop()
+    return kept

@@ -37,6 +37,10 @@ STORE_PATH = os.environ.get("CRAWLER_STORE_PATH", "data/stories.sqlite")
 # spider sees the response under the original URL.
 MIRROR_URL = os.environ.get("CRAWLER_MIRROR_URL", "")
 
+# Per-host mirrors, overriding MIRROR_URL for those hosts (JSON object
+# {"host": "http://127.0.0.1:8001"}): one mirror per source.
+MIRROR_HOST_URLS = {}
+
 # --- Publication (Jekyll) -----------------------------------------------------
 SITE_BASE = "//finews.withounder.com"
 POST_CATEGORY_URL = "{site}/category/{slug}.html"
@@ -91,19 +95,34 @@ RECRAWL_HOURS = 0
 # links are already known (lists are newest first).
 LISTING_STOP_KNOWN_SHARE = 0.5
 
+# --- crawlall, health and alerts ---------------------------------------------
+CRAWLALL_SOURCES = []          # empty: every source except the generic spiders
+CRAWLALL_EXCLUDE = []
+CRAWLALL_BUDGET = 1800         # seconds per source (CLOSESPIDER_TIMEOUT)
+CRAWLALL_PROGRESS_INTERVAL = 30
+HEALTH_MIN_HISTORY = 2
+HEALTH_MIN_PAGES = 3
+HEALTH_SHARE_JUMP = 0.3
+HEALTH_STALE_FACTOR = 3.0
+HEALTH_MIN_STALE_HOURS = 24
+# Called when a run flags a source: a command (gets the flags as JSON on
+# stdin) and/or a webhook URL (POSTed the same JSON); retried, never fatal.
+ALERT_COMMAND = os.environ.get("CRAWLER_ALERT_COMMAND", "")
+ALERT_WEBHOOK_URL = os.environ.get("CRAWLER_ALERT_WEBHOOK_URL", "")
+
 # --- Quality gate ------------------------------------------------------------
 # A story whose body text is shorter than this many characters is dropped.
 MIN_BODY_CHARS = 30
 
 # --- Components, in order --------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
-    # process_response runs from high to low: the mirror restores the
-    # original URL before the encoding check reads the response.
+    # The mirror sits just below Scrapy's DownloaderStats (850) so a mirrored
+    # request is counted once; everything before it sees the original URL.
     # incremental: known articles never leave, listings are asked conditionally
     "crawler.middlewares.incremental.KnownArticleMiddleware": 80,
     "crawler.middlewares.incremental.ConditionalRequestMiddleware": 560,
     "crawler.middlewares.encoding.EncodingRepairMiddleware": 880,
-    "crawler.middlewares.mirror.MirrorMiddleware": 950,
+    "crawler.middlewares.mirror.MirrorMiddleware": 840,
 }
 
 ITEM_PIPELINES = {

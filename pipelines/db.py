@@ -331,6 +331,32 @@ class Store:
             cur = conn.execute("INSERT INTO runs (spider, started_at, status) VALUES (?, ?, 'running')", [spider, utcnow()])
             return cur.lastrowid
 
+    def run_history(self, spider: str, before_run_id: int, limit: int = 30) -> list[dict]:
+        """Earlier completed runs of ``spider``, oldest first, stats decoded."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM runs WHERE spider = ? AND id < ? AND status IN ('finished', 'failed') ORDER BY id DESC LIMIT ?",
+                [spider, before_run_id, limit],
+            )
+        )
+        for row in rows:
+            row["stats"] = json.loads(row["stats"] or "{}")
+        return rows[::-1]
+
+    def run_started_at(self, run_id: int) -> str | None:
+        row = self.db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()
+        return row[0] if row else None
+
+    @retry_when_locked
+    def record_health_flags(self, run_id: int, source: str, flags) -> None:
+        now = utcnow()
+        with self.transaction() as conn:
+            for flag in flags:
+                conn.execute(
+                    "INSERT INTO health_flags (run_id, source, check_name, evidence, flagged_at) VALUES (?, ?, ?, ?, ?)",
+                    [run_id, source, flag.check, json.dumps({"message": flag.message, **flag.evidence}, ensure_ascii=False), now],
+                )
+
     def previous_run_status(self, spider: str, before_run_id: int) -> str | None:
         row = self.db.execute(
             "SELECT status FROM runs WHERE spider = ? AND id < ? ORDER BY id DESC LIMIT 1", [spider, before_run_id]
@@ -340,7 +366,7 @@ class Store:
     @retry_when_locked
     def finish_run(self, run_id: int, fields: dict) -> None:
         fields = dict(fields)
-        for key in ("dropped_by_reason", "stats"):
+        for key in ("dropped_by_reason", "stats", "health"):
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], ensure_ascii=False, sort_keys=True, default=str)
         fields.setdefault("finished_at", utcnow())

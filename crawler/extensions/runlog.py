@@ -13,11 +13,14 @@ import logging
 from collections import Counter
 from urllib.parse import urlsplit
 
+from datetime import datetime, timezone
+
 from scrapy import signals
 
 from pipelines.db import get_run_context
 from pipelines.drops import DropStory, DuplicateStory
 
+from ..health import Flag, HealthSettings, check_run, notify
 from ..signals import page_failed
 
 logger = logging.getLogger(__name__)
@@ -94,7 +97,14 @@ class RunLog:
             "errors": stats.get("log_count/ERROR", 0),
             "stats": {k: v for k, v in stats.items()},
         }
+        start = stats.get("start_time")
+        fields["duration_s"] = round((datetime.now(timezone.utc) - start).total_seconds(), 3) if start else None
+        flags = self.check_health(spider.name, stats, fields, failed)
+        fields["health"] = [f.as_dict() for f in flags]
         self.ctx.store.finish_run(self.ctx.run_id, fields)
+        if flags:
+            self.ctx.store.record_health_flags(self.ctx.run_id, spider.name, flags)
+            self.alert(spider.name, flags)
         logger.info(
             "%s: run %d %s — stored %d, updated %d, duplicates %d, seen again %d, dropped %d %s",
             spider.name,
@@ -107,6 +117,26 @@ class RunLog:
             fields["dropped"],
             dict(self.drop_reasons) or "",
         )
+
+    def check_health(self, spider_name: str, stats: dict, fields: dict, failed: bool) -> list[Flag]:
+        history = self.ctx.store.run_history(spider_name, before_run_id=self.ctx.run_id)
+        current = {"stats": stats, "stored": fields["stored"], "started_at": self.ctx.store.run_started_at(self.ctx.run_id)}
+        flags = check_run(history, current, cfg=HealthSettings.from_settings(self.crawler.settings))
+        if failed:
+            flags.insert(0, Flag("source_failed", f"no page could be fetched: {stats.get('source/failed')}", {"reason": stats.get("source/failed")}))
+        for flag in flags:
+            logger.warning("HEALTH %s: %s — %s", spider_name, flag.check, flag.message)
+        self.stats.set_value("health/flag_count", len(flags))
+        return flags
+
+    def alert(self, spider_name: str, flags: list[Flag]) -> None:
+        settings = self.crawler.settings
+        command, webhook = settings.get("ALERT_COMMAND"), settings.get("ALERT_WEBHOOK_URL")
+        if not (command or webhook):
+            return
+        payload = {"source": spider_name, "run_id": self.ctx.run_id, "flags": [f.as_dict() for f in flags]}
+        for problem in notify(payload, command=command, webhook=webhook):
+            self.stats.inc_value("health/alert_failed_count")
 
     def engine_stopped(self):
         # last: other components still write in their spider_closed handlers

@@ -92,6 +92,8 @@ class ConditionalRequestMiddleware:
         if not request.meta.get("listing") or ORIGINAL_URL_KEY in request.meta or request.meta.get("conditional_checked"):
             return None
         request.meta["conditional_checked"] = True
+        if recrawl_window(self.crawler.settings, self.crawler.spider) is not None:
+            return None  # a recrawl walks the listings again to find the articles
         known = get_run_context(self.crawler).store.validators(request.url)
         if not known:
             return None

@@ -15,8 +15,9 @@ from scrapy.exceptions import NotConfigured
 ORIGINAL_URL_KEY = "mirror_original_url"
 
 
-def mirror_url_for(url: str, mirror: str) -> str:
+def mirror_url_for(url: str, mirror: str, host_mirrors: dict[str, str] | None = None) -> str:
     parts = urlsplit(url)
+    mirror = (host_mirrors or {}).get(parts.netloc.lower(), mirror)
     target = f"{mirror.rstrip('/')}/{parts.netloc.lower()}{parts.path or '/'}"
     if parts.query:
         target += f"?{parts.query}"
@@ -24,23 +25,28 @@ def mirror_url_for(url: str, mirror: str) -> str:
 
 
 class MirrorMiddleware:
-    def __init__(self, mirror: str, stats):
+    def __init__(self, mirror: str, stats, host_mirrors: dict[str, str] | None = None):
         self.mirror = mirror.rstrip("/")
+        self.host_mirrors = {h.lower(): u.rstrip("/") for h, u in (host_mirrors or {}).items()}
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
         mirror = crawler.settings.get("MIRROR_URL")
-        if not mirror:
+        host_mirrors = crawler.settings.getdict("MIRROR_HOST_URLS")
+        if not mirror and not host_mirrors:
             raise NotConfigured("MIRROR_URL is not set")
-        return cls(mirror, crawler.stats)
+        return cls(mirror or "", crawler.stats, host_mirrors)
 
     def process_request(self, request):
-        if ORIGINAL_URL_KEY in request.meta or request.url.startswith(self.mirror + "/"):
+        if ORIGINAL_URL_KEY in request.meta:
+            return None
+        host = urlsplit(request.url).netloc.lower()
+        if host not in self.host_mirrors and (not self.mirror or request.url.startswith(self.mirror + "/")):
             return None
         self.stats.inc_value("mirror/rewritten_count")
         return request.replace(
-            url=mirror_url_for(request.url, self.mirror),
+            url=mirror_url_for(request.url, self.mirror, self.host_mirrors),
             # the original request already passed the offsite and robots.txt
             # checks under its real host; the mirror host must not be checked again
             meta={**request.meta, ORIGINAL_URL_KEY: request.url, "allow_offsite": True, "dont_obey_robotstxt": True},
@@ -52,10 +58,10 @@ class MirrorMiddleware:
         if original is None:
             return response
         location = response.headers.get("Location")
-        if location and 300 <= response.status < 400:
+        base = self.host_mirrors.get(urlsplit(original).netloc.lower(), self.mirror)
+        if location and 300 <= response.status < 400 and base:
             # a redirect inside the mirror points back into the mirrored site
             loc = location.decode("latin-1")
-            if loc.startswith(self.mirror + "/"):
-                rest = loc[len(self.mirror) + 1 :]
-                response.headers["Location"] = f"{urlsplit(original).scheme}://{rest}"
+            if loc.startswith(base + "/"):
+                response.headers["Location"] = f"{urlsplit(original).scheme}://{loc[len(base) + 1:]}"
         return response.replace(url=original)

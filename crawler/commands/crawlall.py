@@ -1,0 +1,144 @@
+"""``scrapy crawlall [SOURCE ...]``: every enabled source in one process.
+
+Each source runs as its own crawler (own download slots, politeness and run
+row) with a time budget (``--budget`` seconds, Scrapy's CLOSESPIDER_TIMEOUT).
+A progress line per source is logged while they run; at the end a summary
+table is printed — pages, new stories, duplicates, drops by reason, errors,
+duration, health flags — and the exit status is 1 when any source failed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+from twisted.internet import task
+
+GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
+
+
+def enabled_sources(settings, chosen: list[str], excluded: list[str], available: list[str]) -> list[str]:
+    if chosen:
+        unknown = [name for name in chosen if name not in available]
+        if unknown:
+            raise UsageError(f"unknown source(s): {', '.join(unknown)} (see: scrapy list)")
+        names = chosen
+    else:
+        names = settings.getlist("CRAWLALL_SOURCES") or [n for n in available if n not in GENERIC_SPIDERS]
+    return [n for n in names if n not in set(excluded) | set(settings.getlist("CRAWLALL_EXCLUDE"))]
+
+
+def summary_rows(results: list[dict]) -> list[dict]:
+    rows = []
+    for r in results:
+        stats = r["stats"]
+        drops = r.get("dropped_by_reason") or {}
+        rows.append(
+            {
+                "source": r["name"],
+                "status": r["status"],
+                "pages": stats.get("downloader/response_count", 0),
+                "not_modified": stats.get("listing/not_modified_count", 0),
+                "new": stats.get("store/stored_count", 0),
+                "updated": stats.get("store/updated_count", 0),
+                "duplicates": stats.get("dedupe/duplicate_count", 0),
+                "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
+                "errors": stats.get("log_count/ERROR", 0),
+                "seconds": round(r.get("duration_s") or stats.get("elapsed_time_seconds") or 0.0, 1),
+                "health": "; ".join(f["check"] for f in r.get("health") or []) or "ok",
+                "why": r.get("why") or "",
+            }
+        )
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    if not rows:
+        return "(no sources)"
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "[options] [SOURCE ...]"
+
+    def short_desc(self) -> str:
+        return "Run every enabled source (or the ones named) in one process, with a summary"
+
+    def add_options(self, parser):
+        super().add_options(parser)
+        parser.add_argument("--budget", type=float, help="seconds each source may run (default: CRAWLALL_BUDGET setting)")
+        parser.add_argument("--exclude", action="append", default=[], help="source to leave out (repeatable)")
+        parser.add_argument("--progress", type=float, default=None, help="seconds between progress lines (default 30)")
+
+    def run(self, args, opts):
+        assert self.crawler_process
+        available = self.crawler_process.spider_loader.list()
+        names = enabled_sources(self.settings, args, opts.exclude, available)
+        if not names:
+            raise UsageError("no source enabled")
+        budget = opts.budget if opts.budget is not None else self.settings.getfloat("CRAWLALL_BUDGET", 1800)
+        crawlers = []
+        for name in names:
+            crawler = self.crawler_process.create_crawler(name)
+            if budget:
+                crawler.settings.set("CLOSESPIDER_TIMEOUT", budget, priority="cmdline")
+            crawlers.append((name, crawler))
+            self.crawler_process.crawl(crawler)
+        interval = opts.progress if opts.progress is not None else self.settings.getfloat("CRAWLALL_PROGRESS_INTERVAL", 30)
+        progress = task.LoopingCall(self._progress, crawlers)
+        if interval > 0:
+            progress.start(interval, now=False)
+        self.crawler_process.start()
+        if progress.running:
+            progress.stop()
+        results = [self._result(name, crawler) for name, crawler in crawlers]
+        print("\ncrawlall summary:")
+        print(format_table(summary_rows(results)))
+        failed = [r for r in results if r["status"] != "finished"]
+        for r in failed:
+            print(f"{r['name']}: FAILED — {r['why']}", file=sys.stderr)
+        self.exitcode = 1 if failed else 0
+
+    @staticmethod
+    def _progress(crawlers):
+        parts = []
+        for name, crawler in crawlers:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            parts.append(f"{name}: {stats.get('downloader/response_count', 0)} pages, {stats.get('store/stored_count', 0)} new")
+        print("progress — " + "; ".join(parts), file=sys.stderr, flush=True)
+
+    @staticmethod
+    def _result(name: str, crawler) -> dict:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        failed = stats.get("source/failed")
+        reason = stats.get("finish_reason")
+        result = {"name": name, "stats": stats, "status": "finished", "why": ""}
+        if failed:
+            result.update(status="failed", why=str(failed))
+        elif reason not in ("finished", "closespider_timeout"):
+            result.update(status="failed", why=f"stopped: {reason}")
+        elif reason == "closespider_timeout":
+            result["why"] = "time budget reached"
+        ctx = getattr(crawler, "_syndication_run", None)
+        if ctx is not None and ctx._run_id is not None:
+            from pipelines.db import Store
+
+            store = Store.open(crawler.settings.get("STORE_PATH"))
+            try:
+                row = next(store.db.query("SELECT dropped_by_reason, health, duration_s FROM runs WHERE id = ?", [ctx._run_id]), None)
+            finally:
+                store.close()
+            if row:
+                result["dropped_by_reason"] = json.loads(row["dropped_by_reason"] or "{}")
+                result["health"] = json.loads(row["health"] or "[]")
+                result["duration_s"] = row["duration_s"]
+        return result

@@ -140,3 +140,22 @@ def test_robots_sitemap_lines():
 )
 def test_next_list_page(url, text, page, expected):
     assert is_next_page(url, text, "http://x.cn/news/", page) is expected
+
+
+def test_continuation_pages():
+    import re
+
+    from crawler.sources.base import Discovery, SourceDecl
+
+    def decl(**kw):
+        return SourceDecl(name="x", outlet="x", site_names=(), allowed_domains=("x.cn",), discovery=Discovery(),
+                          article_url=re.compile(r"\.shtml$"), **kw)
+
+    plain = decl(continuation="_{n}")
+    assert plain.continuation_url("http://x.cn/a/t20240611_39030456.shtml", 2) == "http://x.cn/a/t20240611_39030456_2.shtml"
+    assert plain.continuation_number("http://x.cn/a/t20240611_39030456_3.shtml") == 3
+    assert plain.is_article_url("http://x.cn/a/t20240611_39030456.shtml") and not plain.is_article_url("http://x.cn/a/t20240611_39030456_2.shtml")
+    trs = decl(continuation="_{n}", continuation_first=1)   # page 2 is _1
+    assert trs.continuation_url("http://x.cn/a/t20240611_39030456.shtml", 2) == "http://x.cn/a/t20240611_39030456_1.shtml"
+    assert trs.continuation_number("http://x.cn/a/t20240611_39030456_1.shtml") == 2
+    assert decl().continuation_url("http://x.cn/a.shtml", 2) is None

@@ -74,6 +74,8 @@ class SourceDecl:
     # continuation pages of a multi-page article: the first page's URL with this
     # suffix before the extension, ``{n}`` = 2, 3, … (e.g. ``_{n}`` → a_2.shtml)
     continuation: str | None = None
+    # the number the site writes for page 2 (TRS sites write _1 for page 2)
+    continuation_first: int = 2
     timezone: str = "Asia/Shanghai"
     download_delay: float = 1.0
     concurrency: int = 2
@@ -113,8 +115,8 @@ class SourceDecl:
         if pattern is None:
             return None
         match = pattern.search(urlsplit(url).path)
-        if match and int(match.group(1)) >= 2:
-            return int(match.group(1))
+        if match and int(match.group(1)) >= self.continuation_first:
+            return int(match.group(1)) - self.continuation_first + 2
         return None
 
     def continuation_url(self, first_url: str, n: int) -> str | None:
@@ -125,5 +127,5 @@ class SourceDecl:
         stem, dot, ext = parts.path.rpartition(".")
         if not dot or "/" in ext:
             return None
-        path = f"{stem}{self.continuation.format(n=n)}.{ext}"
+        path = f"{stem}{self.continuation.format(n=n - 2 + self.continuation_first)}.{ext}"
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

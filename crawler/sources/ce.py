@@ -60,9 +60,9 @@ SOURCE = SourceDecl(
     templates=TEMPLATES,
     story_id=re.compile(r"/t((?:19|20)\d{6}_\d+)\.shtml$"),
     # TRS numbers the pages of a long article t…_<id>.shtml, t…_<id>_1.shtml
-    # (page 2), _2.shtml (page 3): page n carries n-1, which the "_{n}" scheme
-    # (page n carries n) cannot express. Left None: see docs/sources/ce.md.
-    continuation=None,
+    # (page 2), _2.shtml (page 3): page n carries n-1 (docs/sources/ce.md)
+    continuation="_{n}",
+    continuation_first=1,
     timezone="Asia/Shanghai",
     download_delay=1.0,
     concurrency=2,

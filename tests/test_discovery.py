@@ -159,3 +159,13 @@ def test_continuation_pages():
     assert trs.continuation_url("http://x.cn/a/t20240611_39030456.shtml", 2) == "http://x.cn/a/t20240611_39030456_1.shtml"
     assert trs.continuation_number("http://x.cn/a/t20240611_39030456_1.shtml") == 2
     assert decl().continuation_url("http://x.cn/a.shtml", 2) is None
+
+
+def test_next_article_page_from_links_or_script_pager():
+    from crawler.spiders.news import has_next_article_page
+
+    wanted = "http://x.cn/a/t20240612_1_1.shtml"
+    assert has_next_article_page("", {wanted}, wanted, 1)
+    assert has_next_article_page('<script>createPageHTML(3, 0, "t20240612_1", "shtml");</script>', set(), wanted, 2)
+    assert not has_next_article_page('<script>createPageHTML(2, 1, "t20240612_1", "shtml");</script>', set(), wanted, 2)
+    assert not has_next_article_page("<p>no pager</p>", set(), wanted, 1)

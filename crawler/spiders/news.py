@@ -9,6 +9,7 @@ joined into one story keyed on the first page's URL.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -28,6 +29,16 @@ from .base import BaseNewsSpider, failure_reason
 from pipelines.db import get_run_context
 
 MAX_ARTICLE_PAGES = 20
+# TRS CMS pagers are written by script: createPageHTML(<pages>, <current index>, …)
+_SCRIPT_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,")
+
+
+def has_next_article_page(html: str, links: set[str], wanted: str, page: int) -> bool:
+    """Page ``page + 1`` exists: linked from this page, or announced by a script pager."""
+    if wanted in links:
+        return True
+    match = _SCRIPT_PAGER_RE.search(html or "")
+    return bool(match) and int(match.group(1)) > page
 
 
 @dataclass
@@ -205,7 +216,7 @@ class NewsSpider(BaseNewsSpider):
         if source is not None and source.continuation and page < MAX_ARTICLE_PAGES:
             wanted = source.continuation_url(partial.first_url, page + 1)
             links = {canonicalize(response.urljoin(h)) for h in response.css("a::attr(href)").getall()}
-            if wanted and canonicalize(wanted) in links:
+            if wanted and has_next_article_page(response.text, links, canonicalize(wanted), page):
                 return scrapy.Request(
                     wanted,
                     callback=self.parse_continuation,

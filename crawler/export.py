@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from crawler.extraction.dates import CHINA_TZ
@@ -48,6 +48,7 @@ def category_page(slug: str, title: str) -> str:
 @dataclass
 class ExportReport:
     written: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
     unchanged: int = 0
     categories: set[str] = field(default_factory=set)
 
@@ -85,10 +86,21 @@ def export_site(
     until: str | None = None,
     sources: list[str] | None = None,
     ext: str = "md",
+    keep_days: int = 0,
+    archive_dir: str = "old_post",
+    today: str | None = None,
 ) -> ExportReport:
     """Write the posts of stories published from ``since`` to ``until``
-    (inclusive days, China time) and their category pages."""
+    (inclusive days, China time) and their category pages.
+
+    With ``keep_days`` > 0, ``_posts/`` holds only the last ``keep_days`` days
+    (counting today, China time); older posts go to ``archive_dir`` (and are
+    moved there from ``_posts/`` if an earlier export put them there), as the
+    predecessor did. The store keeps everything."""
     root = Path(out_dir)
+    archive = safe_component(archive_dir) if archive_dir else "old_post"
+    today_day = _day(today, "today") or datetime.now(CHINA_TZ).date().isoformat()
+    cutoff = (date.fromisoformat(today_day) - timedelta(days=keep_days - 1)).isoformat() if keep_days > 0 else None
     root.mkdir(parents=True, exist_ok=True)
     since, until = _day(since, "since"), _day(until, "until")
     ext = safe_component(ext.lstrip(".")) if ext else "md"
@@ -105,8 +117,13 @@ def export_site(
         day = datetime.fromisoformat(row["published_at"]).astimezone(CHINA_TZ).date().isoformat()
         if (since and day < since) or (until and day > until):
             continue
-        path = inside(root, f"_posts/{day}-{safe_component(row['id'])}.{ext}")
-        _write_if_changed(path, row["post"], report, root)
+        name = f"{day}-{safe_component(row['id'])}.{ext}"
+        folder, other = ("_posts", archive) if cutoff is None or day >= cutoff else (archive, "_posts")
+        _write_if_changed(inside(root, f"{folder}/{name}"), row["post"], report, root)
+        stale = inside(root, f"{other}/{name}")
+        if stale.is_file():
+            stale.unlink()
+            report.moved.append(f"{other}/{name} → {folder}/{name}")
         categories.setdefault(safe_component(row["slug"]), row["tag"])
     for slug, title in sorted(categories.items()):
         path = inside(root, f"category/{slug}.html")

@@ -46,6 +46,9 @@ SITE_BASE = "//finews.withounder.com"
 POST_CATEGORY_URL = "{site}/category/{slug}.html"
 POST_HOME_URL = "{site}/"
 POST_EXTENSION = "md"
+# scrapy export: _posts/ keeps the last N days (0: all); older posts go to the archive folder
+EXPORT_KEEP_DAYS = 0
+EXPORT_ARCHIVE_DIR = "old_post"
 # Outlet name -> category slug, for names whose pinyin is wrong or unwanted.
 SLUG_OVERRIDES = {
     "东财滚动": "emnews",

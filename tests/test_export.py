@@ -69,3 +69,19 @@ def test_safe_component():
     assert safe_component("NW202206082405403284") == "NW202206082405403284"
     assert safe_component("../x") != safe_component("..-x")
     assert "/" not in safe_component("a/b") and "." not in safe_component("..")
+
+
+def test_recent_window_in_posts_and_older_posts_in_the_archive(tmp_path):
+    store = Store.open(memory=True)
+    stored(store, published_at="2022-06-06T10:00:00+08:00")
+    stored(store, story_id="NW9", source="eastmoney", outlet="证券时报",
+           url="http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW9",
+           published_at="2022-06-08T23:30:00+08:00", body_html="<p>另一篇完全不同的正文内容，足够长。</p>")
+    export_site(store, tmp_path)  # no window: everything in _posts/
+    assert len(list((tmp_path / "_posts").iterdir())) == 2
+    report = export_site(store, tmp_path, keep_days=3, today="2022-06-09")
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2022-06-08-NW9.md"]
+    assert [p.name for p in (tmp_path / "old_post").iterdir()] == ["2022-06-06-chinadevelopment-1800001.md"]
+    assert report.moved == ["_posts/2022-06-06-chinadevelopment-1800001.md → old_post/2022-06-06-chinadevelopment-1800001.md"]
+    again = export_site(store, tmp_path, keep_days=3, today="2022-06-09")
+    assert again.written == [] and again.moved == []

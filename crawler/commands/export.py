@@ -28,6 +28,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--until", help="last publication day to export (YYYY-MM-DD, China time)")
         parser.add_argument("--source", action="append", help="only stories from this source (repeatable)")
         parser.add_argument("--store", help="SQLite store (default: the STORE_PATH setting)")
+        parser.add_argument("--keep-days", type=int, help="keep only the last N days in _posts/, older posts go to the archive folder (default: EXPORT_KEEP_DAYS, 0 = keep all)")
+        parser.add_argument("--archive-dir", help="archive folder for older posts (default: EXPORT_ARCHIVE_DIR, old_post)")
 
     def run(self, args, opts):
         if len(args) != 1:
@@ -42,6 +44,8 @@ class Command(ScrapyCommand):
                 until=opts.until,
                 sources=opts.source,
                 ext=self.settings.get("POST_EXTENSION", "md"),
+                keep_days=opts.keep_days if opts.keep_days is not None else self.settings.getint("EXPORT_KEEP_DAYS", 0),
+                archive_dir=opts.archive_dir or self.settings.get("EXPORT_ARCHIVE_DIR", "old_post"),
             )
         except (ValueError, UnsafePath) as exc:
             print(f"export: error: {exc}", file=sys.stderr)
@@ -49,4 +53,7 @@ class Command(ScrapyCommand):
             return
         finally:
             store.close()
-        print(f"export: {len(report.written)} files written, {report.unchanged} unchanged, {len(report.categories)} categories → {args[0]}")
+        print(
+            f"export: {len(report.written)} files written, {len(report.moved)} moved to/from the archive, "
+            f"{report.unchanged} unchanged, {len(report.categories)} categories → {args[0]}"
+        )

@@ -8,6 +8,7 @@ Each field records the stage that produced it.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from lxml import etree
 from ..sources.base import SourceDecl, Template
 from . import generic
 from .body import body_text, clean_body_element
+from .decode import decode_html, unwrap_crawl_wrapper
 from .dates import CHINA_TZ, FoundDate, date_from_url, find_date, year_from_url
 from .meta import parse_editor, parse_outlet
 from .metadata import page_metadata
@@ -33,6 +35,7 @@ class Extraction:
     date_raw: str | None = None
     published_at: str | None = None
     date_stage: str | None = None
+    date_precision: str | None = None  # "day" or "month" (a year-and-month date, e.g. 1996年6月号)
     outlet: str | None = None
     editor: str | None = None
     body_html: str = ""
@@ -47,19 +50,42 @@ class Extraction:
         self.date_raw = found.raw
         self.published_at = found.iso
         self.date_stage = stage
+        self.date_precision = found.precision
         return True
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+# characters libxml2 refuses in a document (C0 controls but tab/newline/return, non-characters)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# a stray </html> or </body> in the middle of a page (a CMS header include) makes libxml2 drop
+# everything after it; browsers ignore it, and so do we (the parser closes both at the end)
+_END_TAGS_RE = re.compile(r"</(?:html|body)\s*>", re.I)
+
+
 def parse_html(html: str | bytes) -> etree._Element | None:
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", "replace")
+    """An lxml document for page text or bytes (decoded by ``decode_html``), or None.
+
+    The ``<text id=… encoding=…>`` crawl wrapper of saved corpora, an XML
+    declaration and characters libxml2 refuses are removed first."""
+    if isinstance(html, (bytes, bytearray)):
+        html, _ = decode_html(bytes(html))
     if not html or not html.strip():
+        return None
+    html, _ = unwrap_crawl_wrapper(html)
+    html = _CONTROL_RE.sub("", _XML_DECLARATION_RE.sub("", html, count=1))
+    html = _END_TAGS_RE.sub("", html)
+    if not html.strip():
         return None
     try:
         root = lxml.html.document_fromstring(html)
+    except UnicodeEncodeError:  # lone surrogates
+        try:
+            root = lxml.html.document_fromstring(html.encode("utf-8", "replace").decode("utf-8"))
+        except (etree.ParserError, ValueError):
+            return None
     except (etree.ParserError, ValueError):
         return None
     return root
@@ -122,14 +148,17 @@ def extract_article(
     """Title, publication time, outlet, editor and body of one article page."""
     result = Extraction(url=url)
     try:
-        _extract(html, url, source, fetched_at or datetime.now(CHINA_TZ), result)
+        _extract(html, url, source, fetched_at or datetime.now(CHINA_TZ), result, fetch_time_known=fetched_at is not None)
     except Exception as exc:  # the extractor must never stop a crawl
         logger.exception("extraction failed for %s", url)
         result.error = f"extractor_exception: {type(exc).__name__}: {exc}"
     return result
 
 
-def _extract(html, url, source, now, result: Extraction) -> None:
+def _extract(html, url, source, now, result: Extraction, fetch_time_known: bool = True) -> None:
+    # Year-less dates (06月08日) take their year from the URL, else from the fetch time;
+    # relative ones (3小时前) need the fetch time. Without a known fetch time (a saved page)
+    # neither is guessed.
     root = parse_html(html)
     if root is None:
         result.error = "empty_or_unparseable_html"
@@ -149,7 +178,8 @@ def _extract(html, url, source, now, result: Extraction) -> None:
     if fields is not None:
         result.title = clean_title(fields["title"], site_names)
         result.body_html = clean_body_element(fields["body"], url)
-        result.set_date(find_date(fields["date_text"], default_year=url_year or now.year, now=now), "site_meta_line")
+        default_year = url_year or (now.year if fetch_time_known else None)
+        result.set_date(find_date(fields["date_text"], default_year=default_year, now=now, allow_relative=fetch_time_known), "site_meta_line")
         result.outlet = parse_outlet(fields["outlet_text"], site_names)
         result.editor = parse_editor(fields["editor_text"]) or _page_editor(root)
 
@@ -160,12 +190,12 @@ def _extract(html, url, source, now, result: Extraction) -> None:
 
     # 3. generic extraction
     if not result.body_html:
-        generic_result = generic.extract(root, html, url, now=now, site_names=site_names)
+        generic_result = generic.extract(root, html, url, now=now, site_names=site_names, fetch_time_known=fetch_time_known)
         result.extractor = generic_result.extractor
         result.body_html = generic_result.body_html
         if not result.title:
             result.title = generic_result.title
-        result.set_date(generic_result.date, "generic:text_near_title")
+        result.set_date(generic_result.date, generic_result.date_stage or "generic:text_near_title")
         result.outlet = result.outlet or generic_result.outlet
         result.editor = result.editor or generic_result.editor
 

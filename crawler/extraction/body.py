@@ -160,8 +160,25 @@ def _fix_images(root: etree._Element) -> None:
                     break
 
 
-def _blocks(container: etree._Element) -> list[etree._Element]:
-    """Flatten a body node into a list of block elements (<p>, <table>, …)."""
+def _is_layout_table(table: etree._Element) -> bool:
+    """A table that lays out a page (cells holding paragraphs or long text), not tabular data."""
+    for cell in table.iter("td", "th"):
+        if any(isinstance(c.tag, str) and c.tag in ("p", "div", "table", "ul", "ol") for c in cell.iter() if c is not cell):
+            return True
+        if len(cell.text_content()) > 150:
+            return True
+    return False
+
+
+def _has_br_child(el: etree._Element) -> bool:
+    return any(c.tag == "br" for c in el)
+
+
+def _blocks(container: etree._Element, split_br: bool = False) -> list[etree._Element]:
+    """Flatten a body node into a list of block elements (<p>, <table>, …).
+
+    ``split_br``: a ``<p>``/``<div>`` whose lines are separated by ``<br>`` becomes
+    one block per line (generic extraction: boilerplate lines then stand alone)."""
     blocks: list[etree._Element] = []
     pending = lxml.html.Element("p")
 
@@ -187,7 +204,17 @@ def _blocks(container: etree._Element) -> list[etree._Element]:
                 add_inline_text(child.tail)
                 continue
             tag = child.tag.lower()
-            if tag in BLOCK_TAGS:
+            if split_br and tag == "table" and _is_layout_table(child):
+                flush()
+                walk_layout(child)
+                flush()
+                add_inline_text(child.tail)
+            elif split_br and tag in ("p", "div") and _has_br_child(child) and not _has_block_child(child):
+                flush()
+                walk(child)
+                flush()
+                add_inline_text(child.tail)
+            elif tag in BLOCK_TAGS:
                 flush()
                 blocks.append(_strip_tail(child))
                 add_inline_text(child.tail)
@@ -208,6 +235,18 @@ def _blocks(container: etree._Element) -> list[etree._Element]:
             else:
                 pending.append(_strip_tail(child))
                 add_inline_text(child.tail)
+
+    def walk_layout(node: etree._Element) -> None:
+        """A table used for page layout: each cell is a container of its own."""
+        for sub in node:
+            if not isinstance(sub.tag, str):
+                continue
+            flush()
+            if sub.tag in ("td", "th"):
+                walk(sub)
+            elif sub.tag in ("tbody", "thead", "tfoot", "tr"):
+                walk_layout(sub)
+            flush()
 
     walk(container)
     flush()
@@ -232,36 +271,52 @@ def _text_after_br(pending: etree._Element) -> bool:
 class Block:
     """One paragraph (or table, list, heading) of a cleaned body."""
 
-    html: str        # sanitized, one line
-    text: str        # whitespace-normalized text
+    element: etree._Element
+    text: str            # whitespace-normalized text
     link_chars: int = 0  # characters inside <a> elements
+    base_url: str | None = None
+    _html: str | None = None
 
     @property
     def link_density(self) -> float:
         return self.link_chars / len(self.text) if self.text else 0.0
 
+    @property
+    def html(self) -> str:
+        """Sanitized one-line HTML ('' for an empty block)."""
+        if self._html is None:
+            html = sanitize_html(lxml.html.tostring(self.element, encoding="unicode"), self.base_url)
+            html = re.sub(r"(<p>)\s+", r"\1", html)
+            self._html = "" if html in ("", "<p></p>") else html
+        return self._html
 
-def body_blocks(body: etree._Element, base_url: str | None) -> list[Block]:
-    """A body node → its sanitized blocks, after removing scripts, widgets and boilerplate lines."""
+
+def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = False) -> list[Block]:
+    """A body node → its blocks, after removing scripts, widgets and boilerplate lines.
+    Blocks without text or image are left out; HTML is sanitized when first asked for."""
     root = copy.deepcopy(body)
     root.tail = None
     remove_junk(root)
     _fix_images(root)
     result = []
-    for block in _drop_summary(_blocks(root)):
+    for block in _drop_summary(_blocks(root, split_br=split_br)):
         if block.tag in {"h1"}:
             block.tag = "h2"
-        links = sum(len(normalize_space(a.text_content())) for a in block.iter("a"))
-        html = sanitize_html(lxml.html.tostring(block, encoding="unicode"), base_url)
-        html = re.sub(r"(<p>)\s+", r"\1", html)
-        if html and html not in ("<p></p>",):
-            result.append(Block(html, _text_of(block), links))
+        text = _text_of(block)
+        if not text and block.find(".//img") is None:
+            continue
+        links = sum(len(normalize_space(a.text_content())) for a in block.iter("a")) if text else 0
+        result.append(Block(block, text, links, base_url))
     return result
+
+
+def join_blocks(blocks) -> str:
+    return " ".join(html for html in (block.html for block in blocks) if html)
 
 
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:
     """A site's body node → sanitized one-line body HTML ('' when empty)."""
-    return " ".join(block.html for block in body_blocks(body, base_url))
+    return join_blocks(body_blocks(body, base_url))
 
 
 def body_text(body_html: str) -> str:

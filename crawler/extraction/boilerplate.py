@@ -26,7 +26,7 @@ JUNK_LINE_RE = re.compile(
     r"(?:责任编辑|责编|值班编辑|编辑|审核|审校|校对|监制|原标题|(?:文章|本文|稿件|新闻|图片|信息)?来源|作者|摄影|通讯员)\s*[:：]"
     # page widgets
     r"|(?:纠错|打印|关闭|关闭窗口|打印本(?:页|文|稿)|返回(?:顶部|首页|页首|列表|搜狐)|发送给朋友|发表评论|我要评论|收藏本文|举报)" + _END +
-    r"|分享到|扫一扫|扫描二维码|微信扫一扫|用微信扫|手机看新闻"
+    r"|分享到|扫一扫|扫描二维码|微信扫一扫|用微信扫|手机看新闻|(?:pdf|word|doc|附件)\s*下载" + _END +
     r"|(?:上一篇|下一篇|上一页|下一页)" + _END +
     r"|(?:相关(?:新闻|阅读|文章|报道|链接|稿件|专题)|推荐阅读|延伸阅读|热点推荐|今日推荐|精彩推荐|猜你喜欢|热门推荐|"
     r"图片精选|热点专题|更多精彩|热门文章|最新文章|最新新闻|热门新闻)" + _END +
@@ -49,7 +49,7 @@ COPYRIGHT_RE = re.compile(
 )
 # Markers after which a Chinese news page has nothing but boilerplate.
 END_MARKER_RE = re.compile(
-    r"^[\s【\[（(]*(?:责任编辑|责编|值班编辑|纠错|分享到|扫一扫|"
+    r"^[\s【\[（(]*(?:责任编辑|责编|值班编辑|纠错|分享到|扫一扫|(?:文章|本文|稿件|新闻)?来源\s*[:：]|"
     r"相关(?:新闻|阅读|文章|报道|链接|稿件)|推荐阅读|延伸阅读|热点推荐|今日推荐|猜你喜欢|"
     r"上一篇|下一篇|版权声明|免责声明|返回搜狐|发送给朋友|打印本(?:页|文|稿))"
 )
@@ -63,6 +63,9 @@ SENTENCE_END_RE = re.compile(r"[。！？!?…]|[.;:](?:\s|$)")
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 
+_WORD_RE = re.compile(r"[^\W_]")
+
+
 def has_cjk(text: str) -> bool:
     return bool(CJK_RE.search(text or ""))
 
@@ -70,15 +73,27 @@ def has_cjk(text: str) -> bool:
 def is_junk_line(text: str) -> bool:
     """A short block that is boilerplate on a Chinese news page."""
     text = normalize_space(text)
-    if not text:
+    if not text or not _WORD_RE.search(text):
         return True
     if len(text) <= JUNK_LINE_MAX and (JUNK_LINE_RE.match(text) or ATTRIBUTION_RE.match(text)):
         return True
     return False
 
 
+# a block opening with a notice heading: 雅虎中国著作权声明 …, 版权声明：…, 反侵权公告：…
+NOTICE_HEAD_RE = re.compile(r"^.{0,16}?(?:著作权|版权|免责|侵权|法律)(?:声明|说明|公告|条款)")
+# a block opening with a related-news heading
+RELATED_HEAD_RE = re.compile(
+    r"^[\s【\[（(]*(?:相关(?:新闻|阅读|文章|报道|链接|稿件|专题)|推荐阅读|延伸阅读|热点推荐|今日推荐|精彩推荐|猜你喜欢|"
+    r"热门推荐|图片精选|热点专题|更多精彩|热门文章|最新文章|其他报道|今日焦点|往期回顾)"
+)
+CJK_SENTENCE_RE = re.compile(r"[。！？；]|[，,].*[，,]")
+
+
 def is_copyright(text: str) -> bool:
     text = normalize_space(text)
+    if NOTICE_HEAD_RE.match(text):
+        return True
     hits = {m.group(0)[:2] for m in COPYRIGHT_RE.finditer(text)}
     if not hits:
         return False
@@ -89,6 +104,8 @@ def is_copyright(text: str) -> bool:
 def is_link_list(text: str, link_density: float) -> bool:
     """A related-news list or navigation line: mostly link text, or bullet items."""
     if link_density >= 0.6 and len(text) < 400:
+        return True
+    if RELATED_HEAD_RE.match(text) and (link_density >= 0.3 or "·" in text):
         return True
     return bool(BULLET_RE.match(text)) and link_density >= 0.3
 
@@ -105,36 +122,89 @@ def is_header_line(text: str, title: str) -> bool:
     return len(text) <= JUNK_LINE_MAX and bool(JUNK_LINE_RE.match(text))
 
 
+def is_prose(text: str, link_density: float = 0.0) -> bool:
+    """A sentence or paragraph of article text (not a label, menu item or link)."""
+    text = normalize_space(text)
+    if link_density >= 0.5 or not text:
+        return False
+    if has_cjk(text):  # Chinese prose has sentence punctuation, whatever its length
+        return bool(CJK_SENTENCE_RE.search(text))
+    return bool(SENTENCE_END_RE.search(text)) or len(text) >= 80
+
+
+def _is_title_line(text: str, title: str) -> bool:
+    text = normalize_space(text)
+    if not title or not text:
+        return False
+    return text == title or (len(text) <= len(title) + 30 and (title in text or (len(text) >= 8 and text in title)))
+
+
+# a run of this many non-prose blocks at the start or end of a body is navigation or footer
+NON_PROSE_RUN = 3
+
+
 def trim_blocks(blocks: Sequence, title: str = "", *, text_of=lambda b: b.text, density_of=lambda b: b.link_density) -> list:
-    """Drop the header blocks above the article, boilerplate blocks inside it and
-    everything after an end marker (``责任编辑``, ``相关新闻``, ``【纠错】`` …)
-    once most of the text is behind us."""
+    """Drop what surrounds the article in an extracted body: navigation and the
+    headline/meta lines above it, boilerplate blocks inside it, everything after
+    an end marker (``责任编辑``, ``相关新闻``, ``【纠错】`` …) once most of the text is
+    behind us, and footer runs below it."""
     blocks = list(blocks)
-    # 1. header: headline, breadcrumb and meta lines before the first real paragraph
-    start = 0
-    for i, block in enumerate(blocks[:6]):
-        if is_header_line(text_of(block), title):
-            start = i + 1
+    texts = [normalize_space(text_of(b)) for b in blocks]
+    junk = [is_junk_line(t) or is_link_list(t, density_of(b)) or is_copyright(t) for t, b in zip(texts, blocks)]
+    prose = [not j and is_prose(t, density_of(b)) for t, j, b in zip(texts, junk, blocks)]
+    keep = [True] * len(blocks)
+
+    # 1. head: everything up to the headline when no prose comes before it ...
+    first_prose = next((i for i, p in enumerate(prose) if p), len(blocks))
+    for i in range(min(first_prose + 1, len(blocks))):
+        if _is_title_line(texts[i], title):
+            for j in range(i + 1):
+                keep[j] = False
+            break
+    # ... a leading run of non-prose blocks that looks like navigation ...
+    run = [i for i in range(first_prose) if keep[i]]
+    if len(run) >= NON_PROSE_RUN or any(junk[i] for i in run):
+        for i in run:
+            if junk[i] or not _is_subhead(texts[i]):
+                keep[i] = False
+    # ... and the headline, breadcrumb and meta lines right above the first paragraph
+    for i in range(len(blocks)):
+        if not keep[i]:
+            continue
+        if i < first_prose and is_header_line(texts[i], title):
+            keep[i] = False
             continue
         break
-    blocks = blocks[start:]
-    # 2. end marker in the second half of the text: the rest is boilerplate
-    total = sum(len(text_of(b)) for b in blocks) or 1
+
+    # 2. an end marker after most of the article's prose: the rest is boilerplate
+    total = sum(len(t) for t, k, p in zip(texts, keep, prose) if k and p) or 1
     seen = 0
-    for i, block in enumerate(blocks):
-        text = normalize_space(text_of(block))
-        if i and seen >= 0.5 * total and len(text) <= JUNK_LINE_MAX and END_MARKER_RE.match(text):
-            blocks = blocks[:i]
-            break
-        seen += len(text)
-    # 3. single boilerplate blocks anywhere
-    kept = []
-    for block in blocks:
-        text = normalize_space(text_of(block))
-        if is_junk_line(text) or is_link_list(text, density_of(block)):
+    for i, text in enumerate(texts):
+        if not keep[i]:
             continue
-        kept.append(block)
-    # 4. trailing copyright / disclaimer notices
+        if seen >= 0.5 * total and len(text) <= JUNK_LINE_MAX and END_MARKER_RE.match(text):
+            for j in range(i, len(blocks)):
+                keep[j] = False
+            break
+        if prose[i]:
+            seen += len(text)
+
+    # 3. a trailing run of non-prose blocks that looks like a footer: from its first
+    # boilerplate block on, or all of it when it is long (a signature line or two stays)
+    last_prose = max((i for i, p in enumerate(prose) if p and keep[i]), default=-1)
+    tail = [i for i in range(last_prose + 1, len(blocks)) if keep[i]]
+    first_junk = next((n for n, i in enumerate(tail) if junk[i]), len(tail))
+    cut = 0 if first_junk >= NON_PROSE_RUN else first_junk
+    for i in tail[cut:]:
+        keep[i] = False
+
+    # 4. single boilerplate blocks anywhere; trailing notices
+    kept = [b for b, k, j in zip(blocks, keep, junk) if k and not (j and not is_copyright(text_of(b)))]
     while kept and is_copyright(text_of(kept[-1])):
         kept.pop()
     return kept
+
+
+def _is_subhead(text: str) -> bool:
+    """A lead-in line an article may start with (``编者按``, ``个人简介：``)."""
+    return bool(re.match(r"^(?:编者按|编者的话|导语|摘要|内容提要|个人简介|人物简介|背景)[:：]?$", text))

@@ -30,6 +30,21 @@ FULL_DATE_RE = re.compile(
 YEARLESS_RE = re.compile(
     r"(?<![\d年/.-])(?P<m>1[0-2]|0?[1-9])\s*月\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日" + _TIME
 )
+_CLOCK = r"(?:\s*,?\s*(?:at\s+)?(?P<H>[01]?\d|2[0-3])\s*:\s*(?P<M>[0-5]\d)(?:\s*:\s*(?P<S>[0-5]\d))?(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?))?)?"
+# 7/5/2005 9:23:57 PM, 17/09/2004: month-first when an AM/PM clock says "US style" or the
+# first number cannot be a month; day-first otherwise
+SLASH_DATE_RE = re.compile(r"(?<![\d/.-])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d{2})(?![\d/])" + _CLOCK)
+_MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+# September 10th, 2005 10:56 am / 10 September 2005
+ENGLISH_DATE_RE = re.compile(
+    r"(?<![A-Za-z])(?:" + _MONTHS + r"\.?\s+[0-3]?\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}"
+    r"|[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTHS + r"\.?,?\s+(?:19|20)\d{2})(?!\d)" + _CLOCK,
+    re.I,
+)
+# a year and month only, e.g. the issue in 《北京之春》1996年6月号
+MONTH_ONLY_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>1[0-2]|0?[1-9])\s*月(?!\s*\d{1,2}\s*日)")
+# the closing attribution of a reprint: ——《北京之春》1996年6月号, （原载《南方周末》2005年3月10日）
+ATTRIBUTION_LINE_RE = re.compile(r"(?:^|[—\-－(（\s])(?:原载|刊于|载于|发表于|选自|转自|摘自|来源[:：]?)?\s*《[^》]{1,30}》[^\n。]{0,12}?(?:19|20)\d{2}\s*年")
 RELATIVE_RE = re.compile(r"(?:\d+\s*(?:秒|分钟|小时|天)前|刚刚|(?:今天|昨天|前天)\s*\d{1,2}[:：]\d{2})")
 URL_DATE_RE = re.compile(
     r"/(?P<y>(?:19|20)\d{2})[-/_]?(?:zt/[^/]+/(?:19|20)\d{2}/)?(?P<m>0[1-9]|1[0-2])(?:[-/_]?(?P<d>0[1-9]|[12]\d|3[01]))?/"
@@ -51,6 +66,7 @@ class FoundDate:
     raw: str
     value: datetime
     has_time: bool
+    precision: str = "day"  # "day", or "month" for a year-and-month date
 
     @property
     def iso(self) -> str:
@@ -69,6 +85,17 @@ def to_post_date(iso_value: str) -> str:
 
 
 def _parse(text: str, relative_base: datetime | None = None) -> datetime | None:
+    if relative_base is None:
+        return _parse_absolute(text)
+    return _dateparser(text, relative_base)
+
+
+@lru_cache(maxsize=2048)
+def _parse_absolute(text: str) -> datetime | None:
+    return _dateparser(text, None)
+
+
+def _dateparser(text: str, relative_base: datetime | None) -> datetime | None:
     settings = dict(_PARSER_SETTINGS)
     if relative_base is not None:
         settings["RELATIVE_BASE"] = relative_base.astimezone(CHINA_TZ).replace(tzinfo=None)
@@ -99,6 +126,82 @@ def _normalized_match(match: re.Match[str], year: str | None = None) -> str:
     return text
 
 
+def _slash_match(match: re.Match[str]) -> str | None:
+    a, b = int(match.group("a")), int(match.group("b"))
+    us_clock = match.group("ampm") is not None
+    if a > 12 and b <= 12:
+        day, month = a, b
+    elif b > 12 and a <= 12:
+        month, day = a, b
+    elif a > 12 or b > 12 or not a or not b:
+        return None
+    elif us_clock:
+        month, day = a, b
+    else:
+        day, month = a, b
+    text = f"{int(match.group('y')):04d}-{month:02d}-{day:02d}"
+    return text + _clock_text(match)
+
+
+def _clock_text(match: re.Match[str]) -> str:
+    if match.group("H") is None:
+        return ""
+    hour = int(match.group("H"))
+    ampm = (match.group("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    text = f" {hour:02d}:{match.group('M')}"
+    if match.group("S") is not None:
+        text += f":{match.group('S')}"
+    return text
+
+
+def _english_match(match: re.Match[str]) -> str | None:
+    clock = _clock_text(match)
+    date_part = match.group(0)
+    if match.group("H") is not None:
+        date_part = date_part[: match.start("H") - match.start()]
+    date_part = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", date_part, flags=re.I)
+    date_part = re.sub(r"\b(?:of|at)\b|,", " ", date_part, flags=re.I)
+    value = _parse_en(normalize_date_words(date_part))
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%d") + clock
+
+
+def normalize_date_words(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" ,.")
+
+
+@lru_cache(maxsize=512)
+def _parse_en(text: str) -> datetime | None:
+    try:
+        return dateparser.parse(text, languages=["en"], settings={"DATE_ORDER": "MDY", "PREFER_DAY_OF_MONTH": "first"})
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _full_dates(text: str):
+    """Every full date in ``text`` as ``(position, normalized string, match)``, in order."""
+    found = []
+    for match in FULL_DATE_RE.finditer(text):
+        found.append((match.start(), _normalized_match(match), match))
+    if "/" in text:
+        for match in SLASH_DATE_RE.finditer(text):
+            normalized = _slash_match(match)
+            if normalized:
+                found.append((match.start(), normalized, match))
+    if re.search(_MONTHS, text, re.I):
+        for match in ENGLISH_DATE_RE.finditer(text):
+            normalized = _english_match(match)
+            if normalized:
+                found.append((match.start(), normalized, match))
+    found.sort(key=lambda item: item[0])
+    return found
+
+
 def find_date(
     text: str | None,
     *,
@@ -108,15 +211,16 @@ def find_date(
 ) -> FoundDate | None:
     """The first plausible publication date in ``text``, or None.
 
-    Full dates (``2022-06-08 11:39``, ``2022年6月8日``) win; a year-less date
+    Full dates (``2022-06-08 11:39``, ``2022年6月8日``, ``9/17/2004 5:54:13 AM``,
+    ``September 10th, 2005``) win, the earliest first; a year-less date
     (``06月08日 11:39``) needs ``default_year``; relative forms (``3小时前``)
     are resolved against ``now`` (the fetch time) only when allowed.
     """
     if not text:
         return None
     text = text[:20000]
-    for match in FULL_DATE_RE.finditer(text):
-        value = _parse(_normalized_match(match))
+    for _, normalized, match in _full_dates(text):
+        value = _parse(normalized)
         if value is not None and in_range(value, now):
             return FoundDate(match.group(0).strip(), value, match.group("H") is not None)
     if default_year is not None:
@@ -130,6 +234,40 @@ def find_date(
             value = _parse(match.group(0), relative_base=now)
             if value is not None and in_range(value, now):
                 return FoundDate(match.group(0), value, True)
+    return None
+
+
+def find_last_date(text: str | None, *, now: datetime | None = None) -> FoundDate | None:
+    """The last plausible full date in ``text`` (e.g. the meta line just above a body)."""
+    if not text:
+        return None
+    last = None
+    for _, normalized, match in _full_dates(text[-2000:]):
+        value = _parse(normalized)
+        if value is not None and in_range(value, now):
+            last = FoundDate(match.group(0).strip(), value, match.group("H") is not None)
+    return last
+
+
+def find_attribution_date(text: str | None, *, now: datetime | None = None) -> FoundDate | None:
+    """The date in a reprint's closing attribution line (``——《北京之春》1996年6月号``,
+    ``（原载《南方周末》2005年3月10日）``): a full day, or a year and month (precision
+    ``month``, the 1st of the month). Lines without a ``《publication》`` give None."""
+    if not text:
+        return None
+    for line in reversed([line for line in text.splitlines() if line.strip()][-3:]):
+        match = ATTRIBUTION_LINE_RE.search(line)
+        if not match or len(line) > 200:
+            continue
+        rest = line[match.start():]
+        found = find_date(rest, now=now, allow_relative=False)
+        if found is not None:
+            return found
+        month = MONTH_ONLY_RE.search(rest)
+        if month:
+            value = _parse(f"{int(month.group('y')):04d}-{int(month.group('m')):02d}-01")
+            if value is not None and in_range(value, now):
+                return FoundDate(month.group(0), value, False, "month")
     return None
 
 

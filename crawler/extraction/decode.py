@@ -19,6 +19,7 @@ import codecs
 import html as html_lib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
@@ -102,6 +103,38 @@ def _is_multibyte_utf8(body: bytes) -> bool:
     return decodes_cleanly(body, "utf-8")
 
 
+@lru_cache(maxsize=64)
+def is_single_byte(encoding: str) -> bool:
+    """Latin-1, windows-125x, KOI8 …: every byte is a character, so every page "decodes"."""
+    try:
+        return len(bytes(range(0x80, 0x100)).decode(encoding, "replace")) == 128 and encoding not in ("utf-8",)
+    except LookupError:
+        return False
+
+
+_MULTIBYTE_GUESSES = {"gb18030", "big5", "big5hkscs", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949", "utf-8", "iso2022_jp"}
+
+
+def _mojibake_guess(body: bytes, declared: str) -> str | None:
+    """A page declared in a single-byte charset whose bytes are really a CJK encoding
+    (e.g. GBK labelled ISO-8859-1 decodes "cleanly" into mojibake): the detector's
+    multi-byte guess when it decodes the page cleanly."""
+    if not is_single_byte(declared):
+        return None
+    non_ascii = len(body) - len(body.decode("latin-1").encode("ascii", "ignore"))
+    if non_ascii < 16:
+        return None
+    if decodes_cleanly(body, "gb18030"):
+        text = body.decode("gb18030")
+        cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+        if cjk >= 0.8 * (len(text) - len(text.encode("ascii", "ignore"))):
+            return "gb18030"
+    guess = _detected(body)
+    if guess in _MULTIBYTE_GUESSES and decodes_cleanly(body, guess):
+        return guess
+    return None
+
+
 def _acceptable(body: bytes, encoding: str) -> bool:
     if decodes_cleanly(body, encoding):
         return True
@@ -132,7 +165,7 @@ def detect_encoding(body: bytes, declared: str | None = None) -> str:
                 return "utf-8"
             continue
         if decodes_cleanly(body, candidate):
-            return candidate
+            return _mojibake_guess(body, candidate) or candidate
     if utf8 or decodes_cleanly(body, "utf-8"):
         return "utf-8"
     # nothing declared decodes cleanly: a declaration that nearly fits beats a guess

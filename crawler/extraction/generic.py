@@ -1,8 +1,19 @@
-"""Generic extraction for pages no site rule covers: trafilatura for the
-body, Chinese-aware title and date finding around it."""
+"""Generic extraction for pages no site rule covers.
+
+Body: trafilatura (fast mode, once per page) and readability-lxml as a second
+opinion, both cut into blocks and cleaned of Chinese news boilerplate
+(``boilerplate.trim_blocks``); where they disagree, the one whose *own*
+blocks (those the other lacks) are article prose rather than navigation,
+link lists or notices wins. Title: ``<h1>``/``og:title``/``<title>`` without
+the site-name part. Date: the Chinese-aware search near the headline and in
+labelled meta lines, then a closing attribution line of the body
+(``——《北京之春》1996年6月号``).
+"""
 
 from __future__ import annotations
 
+import copy
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,13 +22,31 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from .body import clean_body_element
-from .dates import FoundDate, find_date, year_from_url
+from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
+from .body import Block, body_blocks, join_blocks
+from .dates import FoundDate, find_attribution_date, find_date, find_last_date, year_from_url
 from .meta import parse_editor, parse_outlet
 from .text import normalize_space
-from .titles import clean_title
+from .titles import clean_title, headline_from_title
 
-DATE_LABEL_RE = re.compile(r"(?:发布时间|发布日期|发表时间|时间|日期|更新时间)\s*[:：]\s*")
+try:  # trafilatura's port of readability: the algorithm its own comparison uses, ~3x faster
+    from trafilatura.readability_lxml import Document as _ReadabilityDocument
+
+    _READABILITY_PARTIAL = False
+except ImportError:  # pragma: no cover - older/newer trafilatura: readability-lxml itself
+    from readability import Document as _ReadabilityDocument
+
+    _READABILITY_PARTIAL = True
+
+logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
+
+DATE_LABEL_RE = re.compile(
+    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|更新时间|时间|日期|发表于|发布于|更新于|发帖时间|Published|Posted|Date)\s*[:：]?\s*",
+    re.I,
+)
+META_LINE_RE = re.compile(r"(?:来源|作者|记者|编辑|发布时间|发布日期|时间|日期|字号|浏览|阅读)\s*[:：]|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
+# Where the two extractors' texts are compared: 4-character shingles without whitespace/punctuation
+_STRIP_RE = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -28,55 +57,185 @@ class GenericResult:
     outlet: str | None
     editor: str | None
     extractor: str
+    date_stage: str | None = None
 
+
+# --- title ----------------------------------------------------------------------------
 
 def choose_title(root: etree._Element, site_names=()) -> str:
-    """``<h1>`` when it agrees with ``<title>``, else ``og:title``, else ``<title>``."""
-    page_title = clean_title(" ".join(el.text_content() for el in root.iter("title")), site_names)
+    """The headline: an ``<h1>`` (or ``<h2>``) that agrees with ``<title>``/``og:title``,
+    else ``og:title``, else the headline part of ``<title>``, else the first ``<h1>``."""
+    raw_title = normalize_space(" ".join(el.text_content() for el in root.iter("title")))
+    page_title = clean_title(raw_title, site_names)
     og = root.xpath("//meta[@property='og:title' or @name='og:title']/@content")
     og_title = clean_title(og[0], site_names) if og else ""
+    references = [t for t in (page_title, og_title) if t]
+    for tag in ("h1", "h2"):
+        heads = [normalize_space(h.text_content()) for h in root.iter(tag)]
+        heads = [h for h in heads if 4 <= len(h) <= 200]
+        for head in heads:
+            if any(head in ref or (ref in head and len(ref) >= 4) for ref in references):
+                return head
+    if og_title:
+        return headline_from_title(og_title)
+    if page_title:
+        return headline_from_title(page_title)
     h1s = [normalize_space(h.text_content()) for h in root.iter("h1")]
     h1s = [h for h in h1s if 4 <= len(h) <= 200]
-    for h1 in h1s:
-        if page_title and (h1 in page_title or page_title in h1):
-            return h1
-    if og_title:
-        return og_title
-    if page_title:
-        return page_title
     return h1s[0] if h1s else ""
 
 
-def _visible_text(root: etree._Element) -> str:
-    body = root.find("body")
-    node = body if body is not None else root
-    parts = []
-    for text in node.itertext():
-        parent = text.getparent() if hasattr(text, "getparent") else None
-        if parent is not None and parent.tag in ("script", "style", "noscript"):
+# --- body -----------------------------------------------------------------------------
+
+def _container(html: str | None) -> etree._Element | None:
+    if not html or not html.strip():
+        return None
+    try:
+        node = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    body = node.find(".//body")
+    return body if body is not None else node
+
+
+def _split_text_dump(container: etree._Element) -> etree._Element:
+    """trafilatura's whole-page fallback is one ``<p>`` of newline-separated lines:
+    make each line a paragraph so boilerplate lines can be told from prose."""
+    for p in list(container.iter("p")):
+        if len(p) or not p.text or p.text.count("\n") < 2:
             continue
-        parts.append(text)
-    return normalize_space(" ".join(parts))
+        parent = p.getparent()
+        if parent is None:
+            continue
+        index = parent.index(p)
+        for offset, line in enumerate(x for x in p.text.split("\n") if x.strip()):
+            new = lxml.html.Element("p")
+            new.text = line
+            parent.insert(index + offset, new)
+        new_tail, p.text = p.tail, None
+        parent.remove(p)
+        if new_tail and len(parent):
+            last = parent[min(index + offset, len(parent) - 1)] if len(parent) else None
+            if last is not None:
+                last.tail = (last.tail or "") + new_tail
+    return container
 
 
-def date_near_title(text: str, title: str, *, default_year: int | None, now: datetime) -> tuple[FoundDate | None, str]:
-    """The first date in the lines right after the headline; else a labelled date anywhere."""
-    window = ""
-    if title:
-        key = title[: min(len(title), 12)]
-        idx = text.find(key)
-        if idx >= 0:
-            window = text[idx + len(key) : idx + len(title) + 300]
-    found = find_date(window, default_year=default_year, now=now) if window else None
-    if found is None:
-        for match in DATE_LABEL_RE.finditer(text):
-            found = find_date(text[match.end() : match.end() + 40], default_year=default_year, now=now)
-            if found is not None:
-                break
-    return found, window
+def trafilatura_body(root: etree._Element, url: str) -> etree._Element | None:
+    """trafilatura's main-text node (fast mode: the second opinion comes from readability)."""
+    try:
+        extracted = trafilatura.extract(
+            root,
+            url=url or None,
+            output_format="html",
+            include_images=True,
+            include_formatting=True,
+            include_links=False,
+            include_tables=True,
+            with_metadata=False,
+            deduplicate=False,
+            fast=True,
+        )
+    except Exception:  # a library failure on one page is a missing opinion, not a crash
+        return None
+    container = _container(extracted)
+    return _split_text_dump(container) if container is not None else None
 
 
-META_LINE_RE = re.compile(r"(?:来源|作者|记者|编辑|发布时间|发布日期|时间|日期|字号|浏览|阅读)\s*[:：]|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
+def readability_body(root: etree._Element, url: str) -> etree._Element | None:
+    """The readability algorithm's article node (links are made absolute later, when
+    the body is sanitized). ``root`` should be ``prepared`` (no comments or scripts)."""
+    try:
+        if _READABILITY_PARTIAL:  # pragma: no cover
+            summary = _ReadabilityDocument(copy.deepcopy(root)).summary(html_partial=True)
+        else:
+            summary = _ReadabilityDocument(copy.deepcopy(root)).summary()
+    except Exception:
+        return None
+    return _container(summary)
+
+
+def _shingles(text: str) -> set[str]:
+    text = _STRIP_RE.sub("", text)
+    if len(text) < 4:
+        return {text} if text else set()
+    return {text[i:i + 4] for i in range(len(text) - 3)}
+
+
+def _own_blocks(blocks: list[Block], other: list[Block], cache: dict) -> list[Block]:
+    """Blocks of ``blocks`` that ``other`` does not have (most of their shingles missing)."""
+
+    def shingles(block: Block) -> set[str]:
+        key = id(block)
+        if key not in cache:
+            cache[key] = _shingles(block.text)
+        return cache[key]
+
+    theirs: set[str] = set()
+    for block in other:
+        theirs |= shingles(block)
+    own = []
+    for block in blocks:
+        mine = shingles(block)
+        if mine and len(mine - theirs) > 0.5 * len(mine):
+            own.append(block)
+    return own
+
+
+def block_value(block: Block) -> float:
+    """Positive for article prose, negative for navigation, link lists and notices."""
+    text = block.text
+    size = len(text)
+    if block.link_density >= 0.5 or is_junk_line(text) or is_copyright(text) or is_link_list(text, block.link_density):
+        return -size
+    if is_prose(text, block.link_density):
+        return size
+    return -0.5 * size
+
+
+def choose_blocks(primary: list[Block], second: list[Block]) -> tuple[list[Block], bool]:
+    """``(blocks, second_won)``: the primary extraction unless the second opinion's own
+    blocks are worth more than the primary's own blocks."""
+    if not second:
+        return primary, False
+    if not primary:
+        return second, True
+    cache: dict = {}
+    primary_own = sum(block_value(b) for b in _own_blocks(primary, second, cache))
+    second_own = sum(block_value(b) for b in _own_blocks(second, primary, cache))
+    if second_own > primary_own:
+        return second, True
+    return primary, False
+
+
+_BLOCK_LEVEL = {
+    "p", "div", "section", "article", "table", "ul", "ol", "dl", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "figure", "header", "footer", "nav", "aside", "form", "main",
+}
+
+
+def prepared(root: etree._Element) -> etree._Element:
+    """A copy of the page without comments, scripts and styles: less work for both
+    extractors (and the readability port trips over comments)."""
+    work = copy.deepcopy(root)
+    etree.strip_elements(work, etree.Comment, etree.ProcessingInstruction, "script", "style", "noscript", "template", with_tail=False)
+    # a <section> holding only inline content is a paragraph (WeChat articles are built of
+    # <section><span>…</span></section>, which neither extractor scores as text)
+    for section in list(work.iter("section")):
+        if not any(isinstance(c.tag, str) and c.tag in _BLOCK_LEVEL for c in section.iterdescendants()):
+            section.tag = "p"
+    return work
+
+
+def generic_body(root: etree._Element, url: str, title: str) -> tuple[list[Block], str]:
+    """The cleaned body blocks and which extractor they came from."""
+    root = prepared(root)
+    candidates = {}
+    for name, fn in (("trafilatura", trafilatura_body), ("readability", readability_body)):
+        node = fn(root, url)
+        candidates[name] = trim_blocks(body_blocks(node, url, split_br=True), title) if node is not None else []
+    blocks, second_won = choose_blocks(candidates["trafilatura"], candidates["readability"])
+    return blocks, "readability" if second_won else "trafilatura"
 
 
 def drop_leading_header_blocks(container: etree._Element, title: str) -> None:
@@ -96,29 +255,83 @@ def drop_leading_header_blocks(container: etree._Element, title: str) -> None:
         break
 
 
-def extract(root: etree._Element, html: str | bytes, url: str, *, now: datetime, site_names=()) -> GenericResult:
+# --- date -----------------------------------------------------------------------------
+
+def visible_text(root: etree._Element) -> str:
+    body = root.find("body")
+    node = body if body is not None else root
+    parts = []
+    for el in node.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "template"):
+            if el.tail:
+                parts.append(el.tail)
+            continue
+        if el.text:
+            parts.append(el.text)
+        if el.tail and el is not node:
+            parts.append(el.tail)
+    return normalize_space(" ".join(parts))
+
+
+_visible_text = visible_text  # old name
+
+
+def date_near_title(
+    text: str, title: str, *, default_year: int | None, now: datetime, allow_relative: bool = True
+) -> tuple[FoundDate | None, str]:
+    """The first date in the lines right after the headline; else a labelled date anywhere."""
+    found, window = None, ""
+    if title:
+        key = title[: min(len(title), 12)]
+        start = 0
+        for _ in range(3):  # the headline may first appear in a breadcrumb
+            idx = text.find(key, start)
+            if idx < 0:
+                break
+            candidate = text[idx + len(key): idx + len(title) + 300]
+            window = window or candidate
+            found = find_date(candidate, default_year=default_year, now=now, allow_relative=allow_relative)
+            if found is not None:
+                window = candidate
+                break
+            start = idx + len(key)
+    if found is None:
+        for match in DATE_LABEL_RE.finditer(text):
+            found = find_date(text[match.end(): match.end() + 40], default_year=None, now=now, allow_relative=False)
+            if found is not None:
+                break
+    return found, window
+
+
+def date_above_body(text: str, blocks: list[Block], *, now: datetime) -> FoundDate | None:
+    """The date in the lines just above the first paragraph of the body (the meta line
+    between headline and article), when the headline itself was not found."""
+    for block in blocks[:2]:
+        key = block.text[:16]
+        if len(key) < 6:
+            continue
+        idx = text.find(key)
+        if idx > 0:
+            return find_last_date(text[max(0, idx - 160): idx], now=now)
+    return None
+
+
+def extract(
+    root: etree._Element, html: str | bytes, url: str, *, now: datetime, site_names=(), fetch_time_known: bool = True
+) -> GenericResult:
     title = choose_title(root, site_names)
-    document = lxml.html.tostring(root, encoding="unicode")
-    body_html = ""
-    extracted = trafilatura.extract(
-        document,
-        url=url,
-        output_format="html",
-        include_images=True,
-        include_formatting=True,
-        include_links=False,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-    )
-    if extracted:
-        body_root = lxml.html.fromstring(extracted)
-        container = body_root.find(".//body")
-        container = container if container is not None else body_root
-        drop_leading_header_blocks(container, title)
-        body_html = clean_body_element(container, url)
-    text = _visible_text(root)
-    found, window = date_near_title(text, title, default_year=year_from_url(url) or now.year, now=now)
+    text = visible_text(root)  # before readability drops hidden nodes of its copy
+    blocks, which = generic_body(root, url, title)
+    body_html = join_blocks(blocks)
+    default_year = year_from_url(url) or (now.year if fetch_time_known else None)
+    found, window = date_near_title(text, title, default_year=default_year, now=now, allow_relative=fetch_time_known)
+    stage = "generic:text_near_title" if found is not None else None
+    if found is None and blocks:
+        found = date_above_body(text, blocks, now=now)
+        stage = "generic:text_above_body" if found is not None else None
+    if found is None and blocks:
+        found = find_attribution_date("\n".join(block.text for block in blocks[-3:]), now=now)
+        stage = "generic:body_attribution" if found is not None else None
     outlet = parse_outlet(window, site_names) if window and ("来源" in window) else None
     return GenericResult(
         title=title,
@@ -126,5 +339,6 @@ def extract(root: etree._Element, html: str | bytes, url: str, *, now: datetime,
         date=found,
         outlet=outlet,
         editor=parse_editor(text[-3000:]) if ("责任编辑" in text) else None,
-        extractor="generic:trafilatura",
+        extractor=f"generic:{which}",
+        date_stage=stage,
     )

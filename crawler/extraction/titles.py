@@ -26,8 +26,38 @@ def strip_site_suffix(title: str, site_names: tuple[str, ...] | list[str]) -> st
     return title
 
 
+_TAG_RE = re.compile(r"<[a-zA-Z/][^>]*>")
+
+
 def clean_title(raw: str | None, site_names: tuple[str, ...] | list[str] = ()) -> str:
-    """Whitespace-normalized title without a site-name suffix."""
+    """Whitespace-normalized title without markup or a site-name suffix."""
     if not raw:
         return ""
+    if "<" in raw and _TAG_RE.search(raw):  # og:title with markup in it
+        raw = _TAG_RE.sub(" ", raw)
     return strip_site_suffix(normalize_space(raw), site_names)
+
+
+# Separators between a headline and the site/channel names in <title>: spaced dashes,
+# bars, underscores, guillemets; an unspaced hyphen only between CJK text ("标题-网站").
+# The Chinese dash "——" inside headlines is not a separator.
+_PART_SEPARATORS_RE = re.compile(
+    r"\s+[-–—|｜»«·:：•]\s+|\s*[_|｜»«]+\s*|\s*--+\s*|(?<=[\u4e00-\u9fff）)》”])\s*[-–](?=[\u4e00-\u9fff（(《“])"
+)
+
+
+def headline_from_title(title: str | None) -> str:
+    """The headline part of a ``<title>`` such as ``标题_频道_网站名`` or
+    ``博客名 » 标题``: the first part, unless another part is at least twice
+    as long (a site name in front); the whole title when it has no separator
+    or the parts are too short."""
+    title = normalize_space(title)
+    if not title:
+        return ""
+    parts = [p.strip() for p in _PART_SEPARATORS_RE.split(title)]
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return title
+    longest = max(parts, key=len)
+    best = parts[0] if len(longest) < 2 * len(parts[0]) else longest
+    return best if len(best) >= 4 else title

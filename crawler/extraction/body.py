@@ -119,9 +119,22 @@ def remove_junk(root: etree._Element) -> None:
         if node.tag in DROP_TAGS or (node is not root and _is_junk_widget(node)):
             _drop(node)
     for node in list(root.iter("p", "div", "span", "font", "strong", "li", "td")):
+        # the pattern is anchored: look at the start of the text before reading all of it
+        if not _JUNK_TEXT_RE.match(_text_prefix(node)):
+            continue
         text = _text_of(node)
         if text and len(text) < 120 and _JUNK_TEXT_RE.match(text) and not node.findall(".//img"):
             _drop(node)
+
+
+def _text_prefix(node: etree._Element, size: int = 24) -> str:
+    parts, length = [], 0
+    for piece in node.itertext():
+        parts.append(piece)
+        length += len(piece.strip())
+        if length >= size:
+            break
+    return normalize_space("".join(parts))
 
 
 def _drop(node: etree._Element) -> None:
@@ -291,10 +304,11 @@ class Block:
         return self._html
 
 
-def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = False) -> list[Block]:
+def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = False, in_place: bool = False) -> list[Block]:
     """A body node → its blocks, after removing scripts, widgets and boilerplate lines.
-    Blocks without text or image are left out; HTML is sanitized when first asked for."""
-    root = copy.deepcopy(body)
+    Blocks without text or image are left out; HTML is sanitized when first asked for.
+    ``in_place``: the node is the caller's to spend (no copy is made)."""
+    root = body if in_place else copy.deepcopy(body)
     root.tail = None
     remove_junk(root)
     _fix_images(root)
@@ -311,7 +325,14 @@ def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = 
 
 
 def join_blocks(blocks) -> str:
-    return " ".join(html for html in (block.html for block in blocks) if html)
+    """The blocks' sanitized HTML on one line (one sanitizer pass for all of them)."""
+    blocks = list(blocks)
+    if any(block._html is not None for block in blocks):
+        return " ".join(html for html in (block.html for block in blocks) if html)
+    raw = "\n".join(lxml.html.tostring(block.element, encoding="unicode", with_tail=False) for block in blocks)
+    html = sanitize_html(raw, blocks[0].base_url if blocks else None)
+    html = re.sub(r"(<p>)\s+", r"\1", html)
+    return re.sub(r"<p></p>\s?", "", html).strip()
 
 
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:

@@ -1,6 +1,7 @@
 """Publication dates on Chinese news pages.
 
-dateparser does the parsing; this module only finds the date substring first
+dateparser does the free-form parsing (relative ``3小时前``, English month
+names, meta values); this module finds the date substring first
 (dateparser returns None for ``来源：中国发展网 2022-06-08 11:39``), supplies
 the year for year-less forms (dateparser reads ``06月08日`` as 2006 without
 ``languages`` and as None with it), and rejects dates out of range.
@@ -90,8 +91,17 @@ def _parse(text: str, relative_base: datetime | None = None) -> datetime | None:
     return _dateparser(text, relative_base)
 
 
+_NORMALIZED_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$")
+
+
 @lru_cache(maxsize=2048)
 def _parse_absolute(text: str) -> datetime | None:
+    if _NORMALIZED_RE.match(text):
+        # the regexes above already took the date apart: no need to have it re-read
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=CHINA_TZ)
+        except ValueError:  # 2022-02-30
+            return None
     return _dateparser(text, None)
 
 

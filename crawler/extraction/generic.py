@@ -156,7 +156,7 @@ def readability_body(root: etree._Element, url: str) -> etree._Element | None:
 
 
 def _shingles(text: str) -> set[str]:
-    text = _STRIP_RE.sub("", text)
+    text = text.replace(" ", "")
     if len(text) < 4:
         return {text} if text else set()
     return {text[i:i + 4] for i in range(len(text) - 3)}
@@ -233,7 +233,7 @@ def generic_body(root: etree._Element, url: str, title: str) -> tuple[list[Block
     candidates = {}
     for name, fn in (("trafilatura", trafilatura_body), ("readability", readability_body)):
         node = fn(root, url)
-        candidates[name] = trim_blocks(body_blocks(node, url, split_br=True), title) if node is not None else []
+        candidates[name] = trim_blocks(body_blocks(node, url, split_br=True, in_place=True), title) if node is not None else []
     blocks, second_won = choose_blocks(candidates["trafilatura"], candidates["readability"])
     return blocks, "readability" if second_won else "trafilatura"
 

@@ -129,3 +129,60 @@ def test_migrations_are_recorded_and_rerunnable(tmp_path):
     store = Store.open(path)  # opening again migrates nothing and loses nothing
     assert store.schema_version == len(__import__("pipelines.db", fromlist=["MIGRATIONS"]).MIGRATIONS)
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_writes_wait_for_a_locked_database(tmp_path):
+    """Another process holds the write lock for a moment: the write is retried, not lost."""
+    import threading
+    import time
+
+    path = tmp_path / "s.sqlite"
+    store = Store.open(path)
+    store.db.execute("PRAGMA busy_timeout = 0")  # no SQLite-level waiting: tenacity must do it
+    other = sqlite3.connect(path, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    released = threading.Event()
+
+    def release():
+        time.sleep(0.4)
+        other.rollback()
+        released.set()
+
+    threading.Thread(target=release).start()
+    store.insert_story(story_row(make_item()), None)
+    assert released.is_set()
+    assert store.db.execute("SELECT count(*) FROM stories").fetchone()[0] == 1
+
+
+def test_store_path_from_the_environment(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import PROJECT
+
+    target = tmp_path / "from-env.sqlite"
+    env = {**os.environ, "CRAWLER_STORE_PATH": str(target)}
+    code = "from scrapy.utils.project import get_project_settings; print(get_project_settings().get('STORE_PATH'))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(target)
+
+
+def test_migrating_a_version_1_store_keeps_its_stories(tmp_path):
+    import sqlite_utils
+
+    from pipelines import db as dbmod
+
+    path = tmp_path / "v1.sqlite"
+    raw = sqlite_utils.Database(path)
+    dbmod._migration_1(raw)
+    raw.execute("PRAGMA user_version = 1")
+    item = make_item()
+    row = {c: story_row(item).get(c) for c in dbmod.STORY_COLUMNS}
+    row["first_seen"] = row["last_seen"] = "2022-06-08T00:00:00+00:00"
+    raw["stories"].insert(row)
+    raw.conn.close()
+    store = Store.open(path)
+    assert store.schema_version == len(dbmod.MIGRATIONS)
+    assert store.story_by_id(item["story_id"])["title"] == "标题"
+    assert "story_changes" in store.db.table_names() and "health" in store.db["runs"].columns_dict

@@ -404,6 +404,22 @@ class RunContext:
         return self._run_id
 
 
+class StoreComponent:
+    """Base of the Scrapy components that work with the run's store."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def run(self) -> "RunContext":
+        return get_run_context(self.crawler)
+
+
 def get_run_context(crawler) -> RunContext:
     """One RunContext per crawler, opened on first use (pipelines and
     extensions all reach the same store and run through this)."""

@@ -7,7 +7,7 @@ its ``last_seen``.
 
 from __future__ import annotations
 
-from .db import get_run_context
+from .db import StoreComponent
 from .drops import DuplicateStory
 
 
@@ -25,17 +25,9 @@ def classify(item: dict, by_url: dict | None, by_hash: dict | None) -> tuple[str
     return "new", None
 
 
-class DedupePipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class DedupePipeline(StoreComponent):
     def process_item(self, item):
-        ctx = get_run_context(self.crawler)
+        ctx = self.run
         store = ctx.store
         by_url = store.story_by_canonical_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
         by_hash = store.story_by_hash(item["content_hash"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .db import get_run_context
+from .db import StoreComponent
 from .drops import DropStory
 
 
@@ -34,20 +34,12 @@ def story_row(item: dict) -> dict:
     }
 
 
-class StorePipeline:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class StorePipeline(StoreComponent):
     def open_spider(self):
-        get_run_context(self.crawler)
+        self.run  # open the store and the run row before the first item
 
     def process_item(self, item):
-        ctx = get_run_context(self.crawler)
+        ctx = self.run
         row = story_row(dict(item))
         verdict = item.get("verdict") or "new"
         try:

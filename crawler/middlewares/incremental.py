@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
-from pipelines.db import get_run_context
+from pipelines.db import StoreComponent
 
 from ..extraction.dates import CHINA_TZ
 from .mirror import ORIGINAL_URL_KEY
@@ -47,21 +47,13 @@ def recrawl_window(settings, spider) -> float | None:
     return hours or None
 
 
-class KnownArticleMiddleware:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
+class KnownArticleMiddleware(StoreComponent):
     def process_request(self, request):
         article_url = request.meta.get("article_url")
         if not article_url or ORIGINAL_URL_KEY in request.meta or request.meta.get("incremental_checked"):
             return None
         request.meta["incremental_checked"] = True
-        store = get_run_context(self.crawler).store
+        store = self.run.store
         if not store.known_url(article_url):
             return None
         window = recrawl_window(self.crawler.settings, self.crawler.spider)
@@ -77,16 +69,11 @@ class KnownArticleMiddleware:
         raise AlreadyStored(f"already stored: {article_url}")
 
 
-class ConditionalRequestMiddleware:
+class ConditionalRequestMiddleware(StoreComponent):
     def __init__(self, crawler):
-        self.crawler = crawler
-        self.stats = crawler.stats
+        super().__init__(crawler)
         self.pending: dict[str, tuple[str | None, str | None]] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_request(self, request):
         if not request.meta.get("listing") or ORIGINAL_URL_KEY in request.meta or request.meta.get("conditional_checked"):
@@ -94,7 +81,7 @@ class ConditionalRequestMiddleware:
         request.meta["conditional_checked"] = True
         if recrawl_window(self.crawler.settings, self.crawler.spider) is not None:
             return None  # a recrawl walks the listings again to find the articles
-        known = get_run_context(self.crawler).store.validators(request.url)
+        known = self.run.store.validators(request.url)
         if not known:
             return None
         if known.get("etag"):
@@ -123,5 +110,5 @@ class ConditionalRequestMiddleware:
 
     def spider_closed(self, spider, reason):
         if reason == "finished" and self.pending:
-            get_run_context(self.crawler).store.save_validators(self.pending)
+            self.run.store.save_validators(self.pending)
             self.stats.set_value("conditional/saved_count", len(self.pending))

@@ -8,8 +8,11 @@ manifest's folder; optional ``fetched_at``, ISO 8601, for relative dates such
 as ``3小时前``; optional ``content_type``, the HTTP header). Each result line is
 ``{"id", "url", "title", "published_at", "date_raw", "date_stage", "outlet",
 "body_text", "body_html", "extractor", "encoding", "elapsed_ms", "error"}``.
-A page that cannot be read or extracted yields a line with ``error`` set; the
-batch never stops on one bad page.
+``published_at`` is ISO 8601 with the UTC offset the page gave (China time
+when it gave none), or null when the page states no date; ``encoding`` is the
+charset the bytes were read with. A page that cannot be read or extracted (a
+missing file, binary content, no body) yields a line with ``error`` set; the
+batch never stops on one bad page. Progress goes to standard error.
 
 The page bytes are decoded by ``crawler.extraction.decode`` (BOM, header,
 meta, content check), the ``<text id=… encoding=…>`` crawl wrapper of saved
@@ -66,10 +69,20 @@ def extract_page(
 ) -> dict:
     """One result line for one page's bytes (or text). Never raises."""
     started = time.perf_counter()
+    result = _extract_page(data, url, page_id, content_type, fetched_at)
+    result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _extract_page(data, url, page_id, content_type, fetched_at) -> dict:
     result = _empty(page_id, url)
     try:
         if isinstance(data, (bytes, bytearray)):
             text, encoding = decode_html(bytes(data), content_type)
+            result["encoding"] = encoding
+            if looks_binary(bytes(data), text):
+                result["error"] = "binary_content: not an HTML page"
+                return result
         else:
             text, encoding = str(data), None
         html, wrapper = unwrap_crawl_wrapper(text)
@@ -82,7 +95,7 @@ def extract_page(
         result.update(
             url=url,
             title=extraction.title or "",
-            published_at=extraction.published_at,
+            published_at=extraction.published_at_page or extraction.published_at,
             date_raw=extraction.date_raw,
             date_stage=extraction.date_stage,
             outlet=extraction.outlet,
@@ -96,8 +109,17 @@ def extract_page(
             result["error"] = "no_body"
     except Exception as exc:  # the batch must never stop on one page
         result["error"] = f"extract_exception: {type(exc).__name__}: {exc}"
-    result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result
+
+
+def looks_binary(data: bytes, text: str) -> bool:
+    """An image, PDF or archive rather than a page: NUL bytes near the start, or
+    mostly undecodable bytes."""
+    head = data[:2048]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and not text.lstrip()[:1] == "<":
+        return True
+    sample = text[:4096]
+    return bool(sample) and sample.count("\ufffd") > 0.3 * len(sample)
 
 
 def _parse_time(value) -> datetime | None:

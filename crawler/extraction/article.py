@@ -21,7 +21,7 @@ from .body import body_text, clean_body_element
 from .decode import decode_html, unwrap_crawl_wrapper
 from .dates import CHINA_TZ, FoundDate, date_from_url, find_date, year_from_url
 from .meta import parse_editor, parse_outlet
-from .metadata import page_metadata
+from .metadata import page_metadata, script_date
 from .text import normalize_space
 from .titles import clean_title
 
@@ -36,6 +36,7 @@ class Extraction:
     published_at: str | None = None
     date_stage: str | None = None
     date_precision: str | None = None  # "day" or "month" (a year-and-month date, e.g. 1996年6月号)
+    published_at_page: str | None = None  # published_at in the UTC offset the page gave (China time if none)
     outlet: str | None = None
     editor: str | None = None
     body_html: str = ""
@@ -51,6 +52,7 @@ class Extraction:
         self.published_at = found.iso
         self.date_stage = stage
         self.date_precision = found.precision
+        self.published_at_page = found.page_iso
         return True
 
     def as_dict(self) -> dict:
@@ -63,6 +65,12 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # a stray </html> or </body> in the middle of a page (a CMS header include) makes libxml2 drop
 # everything after it; browsers ignore it, and so do we (the parser closes both at the end)
 _END_TAGS_RE = re.compile(r"</(?:html|body)\s*>", re.I)
+
+
+def _parser() -> lxml.html.HTMLParser:
+    # huge_tree: libxml2 otherwise drops everything nested deeper than 256 elements, which
+    # old pages reach with unclosed <font> or <div> tags
+    return lxml.html.HTMLParser(huge_tree=True)
 
 
 def parse_html(html: str | bytes) -> etree._Element | None:
@@ -80,10 +88,10 @@ def parse_html(html: str | bytes) -> etree._Element | None:
     if not html.strip():
         return None
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=_parser())
     except UnicodeEncodeError:  # lone surrogates
         try:
-            root = lxml.html.document_fromstring(html.encode("utf-8", "replace").decode("utf-8"))
+            root = lxml.html.document_fromstring(html.encode("utf-8", "replace").decode("utf-8"), parser=_parser())
         except (etree.ParserError, ValueError):
             return None
     except (etree.ParserError, ValueError):
@@ -177,6 +185,7 @@ def _extract(html, url, source, now, result: Extraction, fetch_time_known: bool 
                 break
     if fields is not None:
         result.title = clean_title(fields["title"], site_names)
+        result.stages["title"] = result.stages["body"] = result.extractor
         result.body_html = clean_body_element(fields["body"], url)
         default_year = url_year or (now.year if fetch_time_known else None)
         result.set_date(find_date(fields["date_text"], default_year=default_year, now=now, allow_relative=fetch_time_known), "site_meta_line")
@@ -185,23 +194,36 @@ def _extract(html, url, source, now, result: Extraction, fetch_time_known: bool 
 
     # 2. page metadata (JSON-LD, Open Graph, CMS meta tags)
     result.set_date(meta.date(now), f"metadata:{meta.date_origin}")
-    if not result.title:
-        result.title = clean_title(meta.title, site_names)
 
-    # 3. generic extraction
+    # 3. generic extraction: body, then title (h1 agreeing with <title>/og:title …) and date in the text
     if not result.body_html:
         generic_result = generic.extract(root, html, url, now=now, site_names=site_names, fetch_time_known=fetch_time_known)
         result.extractor = generic_result.extractor
+        result.stages["body"] = generic_result.extractor
         result.body_html = generic_result.body_html
-        if not result.title:
+        if not result.title and generic_result.title:
             result.title = generic_result.title
+            result.stages["title"] = f"generic:{generic_result.title_source}"
         result.set_date(generic_result.date, generic_result.date_stage or "generic:text_near_title")
         result.outlet = result.outlet or generic_result.outlet
         result.editor = result.editor or generic_result.editor
 
-    # 4. the date written in the URL path (a full day only)
+    # 4. a publication time handed to the page's scripts (var pubtime = '2019-09-23 07:48')
+    if not result.published_at:
+        found, origin = script_date(root, now)
+        result.set_date(found, f"script:{origin}")
+    # 5. the date written in the URL path (a full day only)
     result.set_date(date_from_url(url, now=now), "url")
+    # 6. the page's own modification time, when it states nothing else
+    if not result.published_at:
+        found, origin = meta.modified_date(now)
+        result.set_date(found, f"metadata_modified:{origin}")
+    if not result.title and meta.title:
+        result.title = clean_title(meta.title, site_names)
+        result.stages["title"] = "metadata"
     if not result.title:
         result.title = clean_title(_text(_first(root, "title")), site_names)
+        result.stages["title"] = "title"
+    result.stages["date"] = result.date_stage
     result.body_text = body_text(result.body_html)
     result.outlet = result.outlet or meta.outlet

@@ -173,42 +173,59 @@ def _fix_images(root: etree._Element) -> None:
                     break
 
 
+_LAYOUT_CELL = etree.XPath(
+    "boolean(descendant::*[self::td or self::th][descendant::p or descendant::div or descendant::table"
+    " or descendant::ul or descendant::ol or string-length(normalize-space(.)) > 150])"
+)
+
+
 def _is_layout_table(table: etree._Element) -> bool:
     """A table that lays out a page (cells holding paragraphs or long text), not tabular data."""
-    for cell in table.iter("td", "th"):
-        if any(isinstance(c.tag, str) and c.tag in ("p", "div", "table", "ul", "ol") for c in cell.iter() if c is not cell):
-            return True
-        if len(cell.text_content()) > 150:
-            return True
-    return False
+    return bool(_LAYOUT_CELL(table))
 
 
 def _has_br_child(el: etree._Element) -> bool:
     return any(c.tag == "br" for c in el)
 
 
-def _blocks(container: etree._Element, split_br: bool = False) -> list[etree._Element]:
+def _blocks(container: etree._Element, split_br: bool = False, copy_blocks: bool = True) -> list[etree._Element]:
     """Flatten a body node into a list of block elements (<p>, <table>, …).
 
     ``split_br``: a ``<p>``/``<div>`` whose lines are separated by ``<br>`` becomes
-    one block per line (generic extraction: boilerplate lines then stand alone)."""
+    one block per line (generic extraction: boilerplate lines then stand alone).
+    ``copy_blocks=False``: block elements are taken out of ``container`` itself (which the
+    caller then no longer needs) instead of copied."""
+
+    def detach(el: etree._Element) -> etree._Element:
+        if copy_blocks:
+            return _strip_tail(el)
+        el.tail = None
+        return el
+
     blocks: list[etree._Element] = []
     pending = lxml.html.Element("p")
+    last: etree._Element | None = None  # pending's last child (len() on lxml elements is O(n))
 
     def flush() -> None:
-        nonlocal pending
-        if normalize_space(pending.text_content()) or pending.findall(".//img"):
+        nonlocal pending, last
+        if pending.text is None and last is None:
+            return  # nothing collected: keep the empty element
+        if normalize_space(pending.text_content()) or pending.find(".//img") is not None:
             blocks.append(pending)
-        pending = lxml.html.Element("p")
+        pending, last = lxml.html.Element("p"), None
 
     def add_inline_text(text: str | None) -> None:
         if not text:
             return
-        if len(pending):
-            last = pending[-1]
+        if last is not None:
             last.tail = (last.tail or "") + text
         else:
             pending.text = (pending.text or "") + text
+
+    def add_inline(el: etree._Element) -> None:
+        nonlocal last
+        pending.append(el)
+        last = el
 
     def walk(node: etree._Element) -> None:
         add_inline_text(node.text)
@@ -229,8 +246,9 @@ def _blocks(container: etree._Element, split_br: bool = False) -> list[etree._El
                 add_inline_text(child.tail)
             elif tag in BLOCK_TAGS:
                 flush()
-                blocks.append(_strip_tail(child))
-                add_inline_text(child.tail)
+                tail = child.tail
+                blocks.append(detach(child))
+                add_inline_text(tail)
             elif tag in CONTAINER_TAGS and _has_block_child(child):
                 flush()
                 walk(child)
@@ -238,15 +256,16 @@ def _blocks(container: etree._Element, split_br: bool = False) -> list[etree._El
                 add_inline_text(child.tail)
             elif tag == "div":
                 flush()
-                para = _strip_tail(child)
+                tail = child.tail
+                para = detach(child)
                 para.tag = "p"
                 blocks.append(para)
-                add_inline_text(child.tail)
+                add_inline_text(tail)
             elif tag == "br" and _text_after_br(pending):
                 flush()
                 add_inline_text(child.tail)
             else:
-                pending.append(_strip_tail(child))
+                add_inline(_strip_tail(child))
                 add_inline_text(child.tail)
 
     def walk_layout(node: etree._Element) -> None:
@@ -272,8 +291,13 @@ def _strip_tail(el: etree._Element) -> etree._Element:
     return el
 
 
+_BLOCK_DESCENDANT = etree.XPath(
+    "boolean(descendant::*[" + " or ".join(f"self::{t}" for t in sorted(BLOCK_TAGS | {"div", "section", "article"})) + "])"
+)
+
+
 def _has_block_child(el: etree._Element) -> bool:
-    return any(isinstance(c.tag, str) and (c.tag in BLOCK_TAGS or c.tag in {"div", "section", "article"}) for c in el.iter() if c is not el)
+    return bool(_BLOCK_DESCENDANT(el))
 
 
 def _text_after_br(pending: etree._Element) -> bool:
@@ -313,7 +337,7 @@ def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = 
     remove_junk(root)
     _fix_images(root)
     result = []
-    for block in _drop_summary(_blocks(root, split_br=split_br)):
+    for block in _drop_summary(_blocks(root, split_br=split_br, copy_blocks=not in_place)):
         if block.tag in {"h1"}:
             block.tag = "h2"
         text = _text_of(block)

@@ -23,7 +23,7 @@ _END = r"(?:\s*[:：】\]）)>]|\s*$)"
 JUNK_LINE_RE = re.compile(
     r"^[\s【\[（(]*(?:"
     # labelled meta lines: editor, source, original title, author
-    r"(?:责任编辑|责编|值班编辑|编辑|审核|审校|校对|监制|原标题|(?:文章|本文|稿件|新闻|图片|信息)?来源|作者|摄影|通讯员)\s*[:：]"
+    r"(?:责任编辑|责编|值班编辑|编辑|审核|审校|校对|监制|(?:本文)?原标题|(?:文章|本文|稿件|新闻|图片|信息)?来源|作者|摄影|通讯员|原创)\s*[:：]"
     # page widgets
     r"|(?:纠错|打印|关闭|关闭窗口|打印本(?:页|文|稿)|返回(?:顶部|首页|页首|列表|搜狐)|发送给朋友|发表评论|我要评论|收藏本文|举报)" + _END +
     r"|分享到|扫一扫|扫描二维码|微信扫一扫|用微信扫|手机看新闻|(?:pdf|word|doc|附件)\s*下载" + _END +
@@ -33,10 +33,13 @@ JUNK_LINE_RE = re.compile(
     # notices and navigation
     r"|版权声明|免责声明|版权所有|Copyright\s*(?:©|\(c\)|\d{4})|©"
     r"|(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)|首页\s*[>»/＞]"
-    r"|(?:字号|字体)\s*[:：]|【字体|大\s*中\s*小\s*$|(?:阅读|浏览|点击)(?:量|数|次数)?\s*[:：]"
+    r"|(?:字号|字体)\s*(?:[:：]|$)|【字体|大\s*中\s*小\s*$|(?:阅读|浏览|点击)(?:量|数|次数)?\s*[:：]"
     r")",
     re.I,
 )
+# an app promotion line: 安装新浪财经客户端第一时间接收…, 下载XX APP
+APP_PROMO_RE = re.compile(r"^[\s【\[（(]*(?:安装|下载)[^，。！]{0,12}(?:客户端|APP|App|app)")
+APP_PROMO_MAX = 50
 # How short a block must be for JUNK_LINE_RE to drop it.
 JUNK_LINE_MAX = 120
 # A trailing block in parentheses naming the source or editor: （文章来源：…） （责任编辑：…） (完)
@@ -70,14 +73,14 @@ def has_cjk(text: str) -> bool:
     return bool(CJK_RE.search(text or ""))
 
 
-def is_junk_line(text: str) -> bool:
+def is_junk_line(text: str, *, normalized: bool = False) -> bool:
     """A short block that is boilerplate on a Chinese news page."""
-    text = normalize_space(text)
+    text = text if normalized else normalize_space(text)
     if not text or not _WORD_RE.search(text):
         return True
     if len(text) <= JUNK_LINE_MAX and (JUNK_LINE_RE.match(text) or ATTRIBUTION_RE.match(text)):
         return True
-    return False
+    return len(text) <= APP_PROMO_MAX and "。" not in text and bool(APP_PROMO_RE.match(text))
 
 
 # a block opening with a notice heading: 雅虎中国著作权声明 …, 版权声明：…, 反侵权公告：…
@@ -90,8 +93,8 @@ RELATED_HEAD_RE = re.compile(
 CJK_SENTENCE_RE = re.compile(r"[。！？；]|[，,].*[，,]")
 
 
-def is_copyright(text: str) -> bool:
-    text = normalize_space(text)
+def is_copyright(text: str, *, normalized: bool = False) -> bool:
+    text = text if normalized else normalize_space(text)
     if NOTICE_HEAD_RE.match(text):
         return True
     hits = {m.group(0)[:2] for m in COPYRIGHT_RE.finditer(text)}
@@ -122,9 +125,9 @@ def is_header_line(text: str, title: str) -> bool:
     return len(text) <= JUNK_LINE_MAX and bool(JUNK_LINE_RE.match(text))
 
 
-def is_prose(text: str, link_density: float = 0.0) -> bool:
+def is_prose(text: str, link_density: float = 0.0, *, normalized: bool = False) -> bool:
     """A sentence or paragraph of article text (not a label, menu item or link)."""
-    text = normalize_space(text)
+    text = text if normalized else normalize_space(text)
     if link_density >= 0.5 or not text:
         return False
     if has_cjk(text):  # Chinese prose has sentence punctuation, whatever its length
@@ -141,17 +144,27 @@ def _is_title_line(text: str, title: str) -> bool:
 
 # a run of this many non-prose blocks at the start or end of a body is navigation or footer
 NON_PROSE_RUN = 3
+MENU_ITEM_CHARS = 25  # average length of such lines
+END_MARKER_PROSE_AFTER = 0.3  # an end marker followed by more prose than this share is not the end
 
 
-def trim_blocks(blocks: Sequence, title: str = "", *, text_of=lambda b: b.text, density_of=lambda b: b.link_density) -> list:
+def _block_text(block) -> str:
+    return block.text  # body.Block texts are whitespace-normalized already
+
+
+def trim_blocks(blocks: Sequence, title: str = "", *, text_of=_block_text, density_of=lambda b: b.link_density) -> list:
     """Drop what surrounds the article in an extracted body: navigation and the
     headline/meta lines above it, boilerplate blocks inside it, everything after
     an end marker (``责任编辑``, ``相关新闻``, ``【纠错】`` …) once most of the text is
     behind us, and footer runs below it."""
     blocks = list(blocks)
-    texts = [normalize_space(text_of(b)) for b in blocks]
-    junk = [is_junk_line(t) or is_link_list(t, density_of(b)) or is_copyright(t) for t, b in zip(texts, blocks)]
-    prose = [not j and is_prose(t, density_of(b)) for t, j, b in zip(texts, junk, blocks)]
+    texts = [normalize_space(text_of(b)) if text_of is not _block_text else b.text for b in blocks]
+    densities = [density_of(b) for b in blocks]
+    junk = [
+        is_junk_line(t, normalized=True) or is_link_list(t, d) or is_copyright(t, normalized=True)
+        for t, d in zip(texts, densities)
+    ]
+    prose = [not j and is_prose(t, d, normalized=True) for t, j, d in zip(texts, junk, densities)]
     keep = [True] * len(blocks)
 
     # 1. head: everything up to the headline when no prose comes before it ...
@@ -162,12 +175,14 @@ def trim_blocks(blocks: Sequence, title: str = "", *, text_of=lambda b: b.text, 
                 keep[j] = False
             break
     # ... a leading run of non-prose blocks that looks like navigation ...
-    run = [i for i in range(first_prose) if keep[i]]
-    if len(run) >= NON_PROSE_RUN or any(junk[i] for i in run):
+    any_prose = first_prose < len(blocks)  # text without any sentence (verse, a list): no run rules
+    run = [i for i in range(first_prose) if keep[i]] if any_prose else []
+    if any(junk[i] for i in run) or _menu_like([texts[i] for i in run]):
         for i in run:
-            if junk[i] or not _is_subhead(texts[i]):
+            if junk[i] or not (_is_subhead(texts[i]) or _sentence_part(texts[i])):
                 keep[i] = False
     # ... and the headline, breadcrumb and meta lines right above the first paragraph
+    first_prose = next((i for i, p in enumerate(prose) if p and keep[i]), len(blocks))
     for i in range(len(blocks)):
         if not keep[i]:
             continue
@@ -176,33 +191,53 @@ def trim_blocks(blocks: Sequence, title: str = "", *, text_of=lambda b: b.text, 
             continue
         break
 
-    # 2. an end marker after most of the article's prose: the rest is boilerplate
-    total = sum(len(t) for t, k, p in zip(texts, keep, prose) if k and p) or 1
+    # 2. an end marker after most of the article's prose: the rest is boilerplate (unless the
+    # article visibly goes on: prose right after it and much more of it, e.g. a photo credit)
+    prose_sizes = [len(t) if k and p else 0 for t, k, p in zip(texts, keep, prose)]
+    total = sum(prose_sizes) or 1
     seen = 0
     for i, text in enumerate(texts):
         if not keep[i]:
             continue
         if seen >= 0.5 * total and len(text) <= JUNK_LINE_MAX and END_MARKER_RE.match(text):
+            following = next((j for j in range(i + 1, len(blocks)) if keep[j]), None)
+            goes_on = following is not None and prose[following] and (
+                total - seen - prose_sizes[i] > END_MARKER_PROSE_AFTER * total)
+            if goes_on:
+                seen += prose_sizes[i]
+                continue
             for j in range(i, len(blocks)):
                 keep[j] = False
             break
-        if prose[i]:
-            seen += len(text)
+        seen += prose_sizes[i]
 
     # 3. a trailing run of non-prose blocks that looks like a footer: from its first
     # boilerplate block on, or all of it when it is long (a signature line or two stays)
     last_prose = max((i for i, p in enumerate(prose) if p and keep[i]), default=-1)
-    tail = [i for i in range(last_prose + 1, len(blocks)) if keep[i]]
+    tail = [i for i in range(last_prose + 1, len(blocks)) if keep[i]] if any_prose else []
     first_junk = next((n for n, i in enumerate(tail) if junk[i]), len(tail))
-    cut = 0 if first_junk >= NON_PROSE_RUN else first_junk
+    cut = 0 if _menu_like([texts[i] for i in tail[:first_junk]]) else first_junk
     for i in tail[cut:]:
         keep[i] = False
 
     # 4. single boilerplate blocks anywhere; trailing notices
-    kept = [b for b, k, j in zip(blocks, keep, junk) if k and not (j and not is_copyright(text_of(b)))]
-    while kept and is_copyright(text_of(kept[-1])):
+    kept = [i for i in range(len(blocks)) if keep[i] and not (junk[i] and not is_copyright(texts[i], normalized=True))]
+    while kept and is_copyright(texts[kept[-1]], normalized=True):
         kept.pop()
-    return kept
+    return [blocks[i] for i in kept]
+
+
+def _menu_like(texts: list[str]) -> bool:
+    """Several short non-sentence lines in a row: a menu, a link list, a footer."""
+    return len(texts) >= NON_PROSE_RUN and sum(map(len, texts)) <= MENU_ITEM_CHARS * len(texts)
+
+
+_CLAUSE_RE = re.compile(r"[，、]|, ")
+
+
+def _sentence_part(text: str) -> bool:
+    """A line of running text cut short (a hard-wrapped page), not a menu: it has a clause break."""
+    return len(text) >= 15 and bool(_CLAUSE_RE.search(text))
 
 
 def _is_subhead(text: str) -> bool:

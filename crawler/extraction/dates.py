@@ -71,7 +71,15 @@ class FoundDate:
 
     @property
     def iso(self) -> str:
+        """China time (what the store keeps)."""
         return to_iso(self.value)
+
+    @property
+    def page_iso(self) -> str:
+        """The same instant in the offset the page gave (2022-02-06T13:48:06+01:00), China time
+        when it gave none: the calendar day a reader of the page sees."""
+        value = self.value if self.value.tzinfo is not None else self.value.replace(tzinfo=CHINA_TZ)
+        return value.replace(microsecond=0).isoformat()
 
 
 def to_iso(value: datetime) -> str:
@@ -266,8 +274,9 @@ def find_attribution_date(text: str | None, *, now: datetime | None = None) -> F
     if not text:
         return None
     for line in reversed([line for line in text.splitlines() if line.strip()][-3:]):
+        line = line[-80:]  # the attribution closes the line (often the last paragraph itself)
         match = ATTRIBUTION_LINE_RE.search(line)
-        if not match or len(line) > 200:
+        if not match:
             continue
         rest = line[match.start():]
         found = find_date(rest, now=now, allow_relative=False)

@@ -112,6 +112,7 @@ def is_single_byte(encoding: str) -> bool:
         return False
 
 
+_CJK_RE = re.compile("[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 _MULTIBYTE_GUESSES = {"gb18030", "big5", "big5hkscs", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949", "utf-8", "iso2022_jp"}
 
 
@@ -126,7 +127,7 @@ def _mojibake_guess(body: bytes, declared: str) -> str | None:
         return None
     if decodes_cleanly(body, "gb18030"):
         text = body.decode("gb18030")
-        cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+        cjk = len(_CJK_RE.findall(text))
         if cjk >= 0.8 * (len(text) - len(text.encode("ascii", "ignore"))):
             return "gb18030"
     guess = _detected(body)

@@ -1,12 +1,13 @@
 """Generic extraction for pages no site rule covers.
 
-Body: trafilatura (fast mode, once per page) and readability-lxml as a second
+Body: trafilatura (fast mode, once per page) and readability (trafilatura's
+port of readability-lxml, the algorithm of its own comparison) as a second
 opinion, both cut into blocks and cleaned of Chinese news boilerplate
 (``boilerplate.trim_blocks``); where they disagree, the one whose *own*
 blocks (those the other lacks) are article prose rather than navigation,
 link lists or notices wins. Title: ``<h1>``/``og:title``/``<title>`` without
-the site-name part. Date: the Chinese-aware search near the headline and in
-labelled meta lines, then a closing attribution line of the body
+the site-name part. Date: the Chinese-aware search near the headline, in labelled meta lines and
+just above the body, then a closing attribution line of the body
 (``——《北京之春》1996年6月号``).
 """
 
@@ -40,13 +41,13 @@ except ImportError:  # pragma: no cover - older/newer trafilatura: readability-l
 
 logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 
+# a labelled publication time: short labels need their colon (时间：), longer ones do not (发表于 2005-9-15)
 DATE_LABEL_RE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|更新时间|时间|日期|发表于|发布于|更新于|发帖时间|Published|Posted|Date)\s*[:：]?\s*",
+    r"(?:(?:发布|发表|发稿|更新|出版|刊发|上传)(?:时间|日期)|时间|日期|Date)\s*[:：]\s*"
+    r"|(?:发表于|发布于|更新于|发帖于|Posted(?:\s+on)?|Published(?:\s+on)?)\s*[:：]?\s*",
     re.I,
 )
 META_LINE_RE = re.compile(r"(?:来源|作者|记者|编辑|发布时间|发布日期|时间|日期|字号|浏览|阅读)\s*[:：]|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
-# Where the two extractors' texts are compared: 4-character shingles without whitespace/punctuation
-_STRIP_RE = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -58,31 +59,49 @@ class GenericResult:
     editor: str | None
     extractor: str
     date_stage: str | None = None
+    title_source: str | None = None
 
 
 # --- title ----------------------------------------------------------------------------
 
 def choose_title(root: etree._Element, site_names=()) -> str:
-    """The headline: an ``<h1>`` (or ``<h2>``) that agrees with ``<title>``/``og:title``,
-    else ``og:title``, else the headline part of ``<title>``, else the first ``<h1>``."""
+    """The headline: an ``<h1>`` (else ``<h2>``) that agrees with the headline part of
+    ``<title>`` or with ``og:title``, else ``og:title``, else the headline part of
+    ``<title>``, else the first ``<h1>``."""
+    return title_with_source(root, site_names)[0]
+
+
+def title_with_source(root: etree._Element, site_names=()) -> tuple[str, str | None]:
+    """``(title, where it came from)``: see ``choose_title``."""
     raw_title = normalize_space(" ".join(el.text_content() for el in root.iter("title")))
-    page_title = clean_title(raw_title, site_names)
+    page_title = headline_from_title(clean_title(raw_title, site_names))
     og = root.xpath("//meta[@property='og:title' or @name='og:title']/@content")
     og_title = clean_title(og[0], site_names) if og else ""
+    if og_title and og_title == clean_title(raw_title, site_names):  # a copy of <title>, suffix and all
+        og_title = headline_from_title(og_title)
     references = [t for t in (page_title, og_title) if t]
     for tag in ("h1", "h2"):
-        heads = [normalize_space(h.text_content()) for h in root.iter(tag)]
-        heads = [h for h in heads if 4 <= len(h) <= 200]
-        for head in heads:
-            if any(head in ref or (ref in head and len(ref) >= 4) for ref in references):
-                return head
+        best, best_ratio = "", 0.0
+        for el in root.iter(tag):
+            head = normalize_space(el.text_content())
+            if not 4 <= len(head) <= 200:
+                continue
+            for ref in references:
+                if head == ref:
+                    return head, tag
+                if head in ref or ref in head:
+                    ratio = min(len(head), len(ref)) / max(len(head), len(ref))
+                    if ratio >= 0.5 and ratio > best_ratio:
+                        best, best_ratio = head, ratio
+        if best:
+            return best, tag
     if og_title:
-        return headline_from_title(og_title)
+        return og_title, "og:title"
     if page_title:
-        return headline_from_title(page_title)
+        return page_title, "title"
     h1s = [normalize_space(h.text_content()) for h in root.iter("h1")]
     h1s = [h for h in h1s if 4 <= len(h) <= 200]
-    return h1s[0] if h1s else ""
+    return (h1s[0], "h1") if h1s else ("", None)
 
 
 # --- body -----------------------------------------------------------------------------
@@ -156,28 +175,27 @@ def readability_body(root: etree._Element, url: str) -> etree._Element | None:
 
 
 def _shingles(text: str) -> set[str]:
-    text = text.replace(" ", "")
     if len(text) < 4:
         return {text} if text else set()
     return {text[i:i + 4] for i in range(len(text) - 3)}
 
 
-def _own_blocks(blocks: list[Block], other: list[Block], cache: dict) -> list[Block]:
-    """Blocks of ``blocks`` that ``other`` does not have (most of their shingles missing)."""
-
-    def shingles(block: Block) -> set[str]:
-        key = id(block)
-        if key not in cache:
-            cache[key] = _shingles(block.text)
-        return cache[key]
-
-    theirs: set[str] = set()
-    for block in other:
-        theirs |= shingles(block)
+def _own_blocks(blocks: list[Block], other: list[Block]) -> list[Block]:
+    """Blocks of ``blocks`` that ``other`` does not have (most of their 4-character
+    shingles missing). Blocks found verbatim in the other text are settled first."""
+    other_text = "\n".join(block.text.replace(" ", "") for block in other)
+    theirs: set[str] | None = None
     own = []
     for block in blocks:
-        mine = shingles(block)
-        if mine and len(mine - theirs) > 0.5 * len(mine):
+        text = block.text.replace(" ", "")
+        if not text or text in other_text:
+            continue
+        if theirs is None:
+            theirs = set()
+            for line in other_text.split("\n"):
+                theirs |= _shingles(line)
+        mine = _shingles(text)
+        if len(mine - theirs) > 0.5 * len(mine):
             own.append(block)
     return own
 
@@ -186,9 +204,10 @@ def block_value(block: Block) -> float:
     """Positive for article prose, negative for navigation, link lists and notices."""
     text = block.text
     size = len(text)
-    if block.link_density >= 0.5 or is_junk_line(text) or is_copyright(text) or is_link_list(text, block.link_density):
+    if (block.link_density >= 0.5 or is_junk_line(text, normalized=True) or is_copyright(text, normalized=True)
+            or is_link_list(text, block.link_density)):
         return -size
-    if is_prose(text, block.link_density):
+    if is_prose(text, block.link_density, normalized=True):
         return size
     return -0.5 * size
 
@@ -200,9 +219,8 @@ def choose_blocks(primary: list[Block], second: list[Block]) -> tuple[list[Block
         return primary, False
     if not primary:
         return second, True
-    cache: dict = {}
-    primary_own = sum(block_value(b) for b in _own_blocks(primary, second, cache))
-    second_own = sum(block_value(b) for b in _own_blocks(second, primary, cache))
+    primary_own = sum(block_value(b) for b in _own_blocks(primary, second))
+    second_own = sum(block_value(b) for b in _own_blocks(second, primary))
     if second_own > primary_own:
         return second, True
     return primary, False
@@ -277,9 +295,11 @@ _visible_text = visible_text  # old name
 
 
 def date_near_title(
-    text: str, title: str, *, default_year: int | None, now: datetime, allow_relative: bool = True
+    text: str, title: str, *, default_year: int | None, now: datetime, allow_relative: bool = True,
+    labelled_fallback: bool = True,
 ) -> tuple[FoundDate | None, str]:
-    """The first date in the lines right after the headline; else a labelled date anywhere."""
+    """The first date in the lines right after the headline; else (``labelled_fallback``)
+    a labelled date anywhere. Returns the date and the text window after the headline."""
     found, window = None, ""
     if title:
         key = title[: min(len(title), 12)]
@@ -295,12 +315,18 @@ def date_near_title(
                 window = candidate
                 break
             start = idx + len(key)
-    if found is None:
-        for match in DATE_LABEL_RE.finditer(text):
-            found = find_date(text[match.end(): match.end() + 40], default_year=None, now=now, allow_relative=False)
-            if found is not None:
-                break
+    if found is None and labelled_fallback:
+        found = labelled_date(text, now=now)
     return found, window
+
+
+def labelled_date(text: str, *, now: datetime) -> FoundDate | None:
+    """The first date right after a label such as ``发布时间：`` or ``发表于`` anywhere in the text."""
+    for match in DATE_LABEL_RE.finditer(text):
+        found = find_date(text[match.end(): match.end() + 40], default_year=None, now=now, allow_relative=False)
+        if found is not None:
+            return found
+    return None
 
 
 def date_above_body(text: str, blocks: list[Block], *, now: datetime) -> FoundDate | None:
@@ -319,19 +345,22 @@ def date_above_body(text: str, blocks: list[Block], *, now: datetime) -> FoundDa
 def extract(
     root: etree._Element, html: str | bytes, url: str, *, now: datetime, site_names=(), fetch_time_known: bool = True
 ) -> GenericResult:
-    title = choose_title(root, site_names)
-    text = visible_text(root)  # before readability drops hidden nodes of its copy
+    title, title_source = title_with_source(root, site_names)
+    text = visible_text(root)
     blocks, which = generic_body(root, url, title)
     body_html = join_blocks(blocks)
+    # the date chain after page metadata (see article.py): each stage only when the previous found nothing
     default_year = year_from_url(url) or (now.year if fetch_time_known else None)
-    found, window = date_near_title(text, title, default_year=default_year, now=now, allow_relative=fetch_time_known)
-    stage = "generic:text_near_title" if found is not None else None
+    found, window = date_near_title(
+        text, title, default_year=default_year, now=now, allow_relative=fetch_time_known, labelled_fallback=False
+    )
+    stage = "generic:text_near_title"
+    if found is None:
+        found, stage = labelled_date(text, now=now), "generic:labelled_meta_line"
     if found is None and blocks:
-        found = date_above_body(text, blocks, now=now)
-        stage = "generic:text_above_body" if found is not None else None
+        found, stage = date_above_body(text, blocks, now=now), "generic:text_above_body"
     if found is None and blocks:
-        found = find_attribution_date("\n".join(block.text for block in blocks[-3:]), now=now)
-        stage = "generic:body_attribution" if found is not None else None
+        found, stage = find_attribution_date("\n".join(block.text for block in blocks[-3:]), now=now), "generic:body_attribution"
     outlet = parse_outlet(window, site_names) if window and ("来源" in window) else None
     return GenericResult(
         title=title,
@@ -340,5 +369,6 @@ def extract(
         outlet=outlet,
         editor=parse_editor(text[-3000:]) if ("责任编辑" in text) else None,
         extractor=f"generic:{which}",
-        date_stage=stage,
+        date_stage=stage if found is not None else None,
+        title_source=title_source,
     )

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
@@ -17,6 +18,19 @@ DATE_META_NAMES = (
     "article:published_time", "og:article:published_time", "og:release_date", "publishdate", "publish_date",
     "pubdate", "ptime", "publishtime", "publish-time", "publication_date", "dc.date.issued", "dc.date",
     "date", "sailthru.date", "weibo:article:create_at", "og:time", "firstpublishedtime",
+    "datepublished", "datecreated", "parsely-pub-date", "article.published", "published_time", "pub_date",
+)
+# modification times: a last resort when the page states no publication time
+MODIFIED_META_NAMES = (
+    "article:modified_time", "og:updated_time", "datemodified", "dateupdate", "lastmodifiedtime", "last-modified",
+    "dc.date.modified", "modified",
+)
+# a publication time Chinese CMSs put in a page script or data attribute:
+# var __$pubtime='2020-10-04 20:30:00'; pagepubtime: '2019-11-25'; "pubDate": "2019-09-05T11:10:52"
+SCRIPT_DATE_RE = re.compile(
+    r"""["']?(?P<key>[\w$]*?(?:pub_?time|pub_?date|publish_?time|publish_?date|date_?published|first_?publish(?:ed)?_?time))["']?"""
+    r"""\s*[:=]\s*["'](?P<value>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?)["']""",
+    re.I,
 )
 TITLE_META_NAMES = ("og:title", "twitter:title", "title", "articletitle", "headline")
 OUTLET_META_NAMES = ("source", "og:site_name", "mediaid")
@@ -29,6 +43,7 @@ class PageMetadata:
     title: str | None
     outlet: str | None
     date_origin: str | None = None
+    modified: list[tuple[str, str]] = field(default_factory=list)
 
     def date(self, now: datetime | None = None) -> FoundDate | None:
         for origin, raw in self.dates:
@@ -37,6 +52,32 @@ class PageMetadata:
                 self.date_origin = origin
                 return found
         return None
+
+    def modified_date(self, now: datetime | None = None) -> tuple[FoundDate | None, str | None]:
+        """The page's own modification time, with where it was found."""
+        for origin, raw in self.modified:
+            found = parse_date(raw, now=now)
+            if found is not None:
+                return found, origin
+        return None, None
+
+
+def script_date(root: etree._Element, now: datetime | None = None) -> tuple[FoundDate | None, str | None]:
+    """The first publication time written into an inline script or a ``data-*publish*``
+    attribute (how many Chinese CMSs hand it to their page scripts)."""
+    for attr in root.xpath("//@*[starts-with(name(), 'data-') and contains(name(), 'publish')][1]"):
+        found = parse_date(str(attr), now=now)
+        if found is not None:
+            return found, f"attribute.{attr.attrname}"
+    for script in root.iter("script"):
+        text = script.text
+        if not text or len(text) > 500_000:
+            continue
+        for match in SCRIPT_DATE_RE.finditer(text):
+            found = parse_date(match.group("value"), now=now)
+            if found is not None:
+                return found, f"script.{match.group('key')}"
+    return None, None
 
 
 def _meta_tags(root: etree._Element) -> dict[str, str]:
@@ -68,8 +109,26 @@ def _jsonld_objects(root: etree._Element):
                 yield obj
 
 
+def _marked_up_dates(root: etree._Element) -> list[tuple[str, str]]:
+    """Publication dates marked up in the page body: ``itemprop="datePublished"`` on any
+    element and ``<time pubdate>``; else the first ``<time datetime>`` of an ``<article>``
+    or ``<header>`` (not one of a sidebar's list)."""
+    found = []
+    for el in root.xpath("//body//*[@itemprop='datePublished']"):
+        value = el.get("datetime") or el.get("content") or normalize_space(el.text_content())
+        if value:
+            found.append(("markup.itemprop", value))
+    for el in root.xpath("//time[@pubdate][@datetime]"):
+        found.append(("markup.time_pubdate", el.get("datetime")))
+    if not found:
+        for el in root.xpath("(//article//time[@datetime] | //header//time[@datetime])[1]"):
+            found.append(("markup.time", el.get("datetime")))
+    return found[:3]
+
+
 def page_metadata(root: etree._Element) -> PageMetadata:
     dates: list[tuple[str, str]] = []
+    modified: list[tuple[str, str]] = []
     title = None
     for obj in _jsonld_objects(root):
         kind = obj.get("@type")
@@ -79,12 +138,16 @@ def page_metadata(root: etree._Element) -> PageMetadata:
         for key in ("datePublished", "dateCreated"):
             if isinstance(obj.get(key), str):
                 dates.append((f"jsonld.{key}", obj[key]))
+        if isinstance(obj.get("dateModified"), str):
+            modified.append(("jsonld.dateModified", obj["dateModified"]))
         if not title and isinstance(obj.get("headline"), str):
             title = obj["headline"]
     tags = _meta_tags(root)
     for name in DATE_META_NAMES:
         if name in tags:
             dates.append((f"meta.{name}", tags[name]))
+    dates.extend(_marked_up_dates(root))
+    modified.extend((f"meta.{name}", tags[name]) for name in MODIFIED_META_NAMES if name in tags)
     for name in TITLE_META_NAMES:
         if not title and tags.get(name):
             title = tags[name]
@@ -92,4 +155,4 @@ def page_metadata(root: etree._Element) -> PageMetadata:
     for name in OUTLET_META_NAMES[:1]:
         if tags.get(name):
             outlet = normalize_space(tags[name])[:40] or None
-    return PageMetadata(dates=dates, title=normalize_space(title) or None, outlet=outlet)
+    return PageMetadata(dates=dates, title=normalize_space(title) or None, outlet=outlet, modified=modified)

@@ -42,7 +42,7 @@ def clean_title(raw: str | None, site_names: tuple[str, ...] | list[str] = ()) -
 # bars, underscores, guillemets; an unspaced hyphen only between CJK text ("标题-网站").
 # The Chinese dash "——" inside headlines is not a separator.
 _PART_SEPARATORS_RE = re.compile(
-    r"\s+[-–—|｜»«·:：•]\s+|\s*[_|｜»«]+\s*|\s*--+\s*|(?<=[\u4e00-\u9fff）)》”])\s*[-–](?=[\u4e00-\u9fff（(《“])"
+    r"\s+[-–—|｜»«·•]\s+|\s*[_|｜»«]+\s*|\s*--+\s*|(?<=[\u4e00-\u9fff）)》”])\s*[-–](?=[\u4e00-\u9fff（(《“])"
 )
 
 

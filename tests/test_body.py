@@ -72,3 +72,13 @@ def test_body_text_one_line_per_block_without_attribution():
 def test_body_text_of_garbage_is_empty():
     assert body_text("") == ""
     assert body_text("   ") == ""
+
+
+def test_trs_editor_body_wrapper_is_not_a_widget_but_pagers_and_editor_notes_are():
+    out = clean(
+        '<div class="TRS_Editor"><p>短文正文第一段内容。</p><p>第二段。</p></div>'
+        '<div class="zdfy clearfix"><a href="#">1</a><a href="#">2</a><a href="#">下一页</a></div>'
+        '<div id="autopage"><a href="#">下一页</a></div>'
+        "<p>1 2 下一页</p><p>（责编：王五、李六）</p><p>分享让更多人看到</p>"
+    )
+    assert out == "<p>短文正文第一段内容。</p> <p>第二段。</p>"

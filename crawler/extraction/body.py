@@ -43,13 +43,16 @@ DROP_TAGS = {"script", "style", "noscript", "iframe", "form", "button", "input",
 # class/id fragments of widgets that are never article text
 _JUNK_ATTR_RE = re.compile(
     r"share|bdshare|jiathis|social|related|xgxw|xgyd|recommend|tuijian|comment|pinglun|"
-    r"advert|\bad\b|banner|qrcode|erweima|print|fontsize|editor|bianji|copyright|disclaimer|pager|page-nav",
+    r"advert|\bad\b|banner|qrcode|erweima|print|fontsize|(?<!trs_)editor|bianji|copyright|disclaimer|pager|page-nav|"
+    r"autopage|zdfy",
     re.I,
 )
 # paragraphs that are boilerplate, not body text
 _JUNK_TEXT_RE = re.compile(
-    r"^(?:分享到|扫一扫|【纠错】|【打印】|【关闭】|责任编辑|责编|编辑\s*[:：]|返回顶部|打印本页|关闭窗口|"
+    r"^[（(【\[]?\s*(?:分享到|分享让更多人看到|扫一扫|【纠错】|【打印】|【关闭】|纠错|责任编辑|责编|编辑\s*[:：]|返回顶部|打印本页|关闭窗口|"
     r"原标题\s*[:：]|版权声明|免责声明|声明\s*[:：]|相关(?:新闻|阅读|文章)|推荐阅读|延伸阅读)"
+    # an article pager left inside the body: "1 2 下一页", "共3页 上一页 1 2 3"
+    r"|^(?:共\s*\d+\s*页\s*)?(?:(?:\d{1,2}|上一页|下一页|首页|尾页|末页)\s*){2,}$"
 )
 _SUMMARY_RE = re.compile(r"^[【\[]?(?:内容)?摘\s*要[】\]]?\s*[:：]?")
 _SOURCE_LINE_RE = re.compile(r"^[（(]\s*(?:文章)?来源\s*[:：][^）)]*[）)]$")

@@ -28,6 +28,10 @@ _TIME = r"(?:\s*(?:T|\s)?\s*(?P<H>[01]?\d|2[0-3])\s*[:：时]\s*(?P<M>[0-5]\d)(?
 FULL_DATE_RE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})" + _SEP + r"(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])(?!\d)\s*日?" + _TIME
 )
+# 新华网 writes the year apart from month/day: "2026 11/26 06:05:12"
+SPLIT_YEAR_RE = re.compile(
+    r"(?<![\d/])(?P<y>(?:19|20)\d{2})\s+(?P<m>1[0-2]|0?[1-9])\s*/\s*(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/])" + _TIME
+)
 YEARLESS_RE = re.compile(
     r"(?<![\d年/.-])(?P<m>1[0-2]|0?[1-9])\s*月\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日" + _TIME
 )
@@ -207,6 +211,8 @@ def _full_dates(text: str):
     for match in FULL_DATE_RE.finditer(text):
         found.append((match.start(), _normalized_match(match), match))
     if "/" in text:
+        for match in SPLIT_YEAR_RE.finditer(text):
+            found.append((match.start(), _normalized_match(match), match))
         for match in SLASH_DATE_RE.finditer(text):
             normalized = _slash_match(match)
             if normalized:

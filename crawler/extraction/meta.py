@@ -13,7 +13,7 @@ _CLOSING = "）)】]"
 
 
 def parse_outlet(text: str | None, site_names: tuple[str, ...] | list[str] = ()) -> str | None:
-    """The outlet named in a meta line, without the serving site's suffix.
+    """The outlet named in a meta line, without the serving site's name around it.
 
     ``来源：经济日报-中国发展网`` → ``经济日报``; ``2019-04-09 13:34  中国发展网``
     (no label) → ``中国发展网``: whatever follows the date.
@@ -32,10 +32,13 @@ def parse_outlet(text: str | None, site_names: tuple[str, ...] | list[str] = ())
         name = rest.split(" ")[0]
     name = name.strip(_CLOSING + " ")
     for site in site_names:
-        for sep in ("-", "_", "—", "|"):
-            suffix = sep + site
+        for sep in ("-", "－", "_", "—", "|", "｜"):
+            suffix, prefix = sep + site, site + sep
             if name.endswith(suffix) and len(name) > len(suffix):
                 name = name[: -len(suffix)]
+            # 人民网－人民日报: the paper, carried by the site
+            if name.startswith(prefix) and len(name) > len(prefix):
+                name = name[len(prefix) :]
     return name or None
 
 

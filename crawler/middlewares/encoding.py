@@ -2,7 +2,8 @@
 
 Scrapy trusts the Content-Type header over ``<meta>``; a GBK page served as
 ``charset=utf-8`` then comes out as mojibake. This middleware checks the bytes
-and, when the declared charset fails, re-reads the page with the one that fits.
+and, when the declared charset fails (or is a single-byte charset, which
+never fails), re-reads the page with the one that fits.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 
 from scrapy.http import TextResponse
 
-from ..extraction.decode import decodes_cleanly, detect_encoding, header_charset
+from ..extraction.decode import decodes_cleanly, detect_encoding, header_charset, is_single_byte
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ class EncodingRepairMiddleware:
             return response
         declared = header_charset(response.headers.get("Content-Type", b"").decode("latin-1"))
         current = response.encoding
-        if decodes_cleanly(response.body, current):
+        # a single-byte charset decodes any bytes: "cleanly" proves nothing there
+        if decodes_cleanly(response.body, current) and not is_single_byte(current):
             return response
         encoding = detect_encoding(response.body, declared)
         if encoding == current:

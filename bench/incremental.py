@@ -1,6 +1,6 @@
 """Benchmark: incremental crawling on a generated mirror of 500+ articles.
 
-    .venv/bin/python bench/incremental.py [--articles 500] [--delay 0.1]
+    .venv/bin/python bench/incremental.py [--channels 5] [--delay 0.1]
 
 1. generates a mirror of China Development Net: 5 channels × 5 list pages ×
    20 articles (template v1), served on 127.0.0.1;

@@ -124,6 +124,12 @@ def export_site(
         if stale.is_file():
             stale.unlink()
             report.moved.append(f"{other}/{name} → {folder}/{name}")
+        # a story whose publication day changed must not keep its post under the old day
+        for old_folder in (folder, other):
+            for old in (root / old_folder).glob(f"????-??-??-{safe_component(row['id'])}.{ext}"):
+                if old.name != name and old.is_file():
+                    old.unlink()
+                    report.moved.append(f"{old_folder}/{old.name} → {folder}/{name}")
         categories.setdefault(safe_component(row["slug"]), row["tag"])
     for slug, title in sorted(categories.items()):
         path = inside(root, f"category/{slug}.html")

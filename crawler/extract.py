@@ -191,6 +191,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         parser.error(f"--fetched-at: not an ISO 8601 time: {args.fetched_at!r}")
     if bool(args.manifest) == bool(args.file):
         parser.error("give either FILE (with --url) or --manifest")
+    if args.out and args.out != "-":
+        out_path = Path(args.out)
+        if out_path.is_dir() or not out_path.parent.is_dir():
+            parser.error(f"--out: cannot write {args.out} (a folder, or in a folder that does not exist)")
     if args.manifest:
         if not args.manifest.is_file():
             parser.error(f"--manifest: no such file: {args.manifest}")

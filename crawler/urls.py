@@ -17,6 +17,14 @@ INDEX_PAGE_RE = re.compile(r"/(?:index|default)\.(?:s?html?|php|aspx?|jsp)$", re
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def try_canonicalize(url: str) -> str | None:
+    """``canonicalize``, or None for a URL that cannot be parsed (``http://[bad``)."""
+    try:
+        return canonicalize(url)
+    except ValueError:
+        return None
+
+
 def canonicalize(url: str) -> str:
     """Scheme and host lower-cased, default port, fragment, tracking parameters
     and trailing index pages removed, query sorted."""

@@ -226,9 +226,14 @@ class Store:
 
     # --- reads ----------------------------------------------------------------
     def story_by_canonical_url(self, canonical_url: str) -> dict | None:
+        """The story stored under this URL, or the story it arrived as a copy of."""
+        return self.story_by_own_url(canonical_url) or self.story_arrived_from(canonical_url)
+
+    def story_by_own_url(self, canonical_url: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM stories WHERE canonical_url = ?", [canonical_url]))
-        if rows:
-            return rows[0]
+        return rows[0] if rows else None
+
+    def story_arrived_from(self, canonical_url: str) -> dict | None:
         rows = list(
             self.db.query(
                 "SELECT s.* FROM story_urls u JOIN stories s ON s.id = u.story_id WHERE u.canonical_url = ? LIMIT 1",
@@ -258,7 +263,7 @@ class Store:
         return story["published_at"] if story else None
 
     def validators(self, url: str) -> dict | None:
-        rows = list(self.db.query("SELECT etag, last_modified FROM http_validators WHERE url = ?", [url]))
+        rows = list(self.db.query("SELECT etag, last_modified, checked_at FROM http_validators WHERE url = ?", [url]))
         return rows[0] if rows else None
 
     @retry_when_locked
@@ -383,6 +388,16 @@ class Store:
                 "INSERT INTO drops (run_id, source, url, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
                 [run_id, source, url, reason, (detail or "")[:2000], utcnow()],
             )
+
+
+def store_problem(path: str | Path | None) -> str | None:
+    """Why the store at ``path`` cannot be opened for writing, or None."""
+    try:
+        store = Store.open(path)
+    except (sqlite3.Error, OSError) as exc:
+        return f"cannot open the store {path}: {type(exc).__name__}: {exc}"
+    store.close()
+    return None
 
 
 class RunContext:

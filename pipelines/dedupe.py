@@ -29,9 +29,14 @@ class DedupePipeline(StoreComponent):
     def process_item(self, item):
         ctx = self.run
         store = ctx.store
-        by_url = store.story_by_canonical_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
-        by_hash = store.story_by_hash(item["content_hash"])
-        verdict, existing = classify(dict(item), by_url, by_hash)
+        own = store.story_by_own_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
+        copy_of = None if own else store.story_arrived_from(item["canonical_url"])
+        if copy_of is not None:
+            # a page known as a copy of another source's story: met again, it
+            # never rewrites that story, whatever it says now
+            verdict, existing = "seen_again", copy_of
+        else:
+            verdict, existing = classify(dict(item), own, store.story_by_hash(item["content_hash"]))
         if verdict in ("new", "changed"):
             item["verdict"] = verdict if verdict == "new" else f"changed:{existing['id']}"
             return item

@@ -17,3 +17,16 @@ class CrashAfterItems:
         if self.seen > self.limit:
             os._exit(9)  # no cleanup, no spider_closed: like a power cut or an OOM kill
         return item
+
+
+class RaiseOnItem:
+    """Test-only pipeline: the second item makes it raise (a bug, a store error)."""
+
+    def __init__(self):
+        self.seen = 0
+
+    def process_item(self, item):
+        self.seen += 1
+        if self.seen == 2:
+            raise RuntimeError("pipeline bug")
+        return item

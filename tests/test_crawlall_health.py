@@ -131,3 +131,28 @@ def test_notify_reports_failures_instead_of_raising(tmp_path):
     assert ok == [] and json.loads(target.read_text()) == {"a": 1}
     problems = notify({"a": 1}, command=f"{sys.executable} -c \"import sys; sys.exit(3)\"", webhook=f"http://127.0.0.1:{closed_port()}/hook")
     assert len(problems) == 2
+
+
+@pytest.mark.e2e
+def test_pipeline_and_callback_errors_become_counted_drops(tmp_path, mirror_url):
+    from crawler.settings import ITEM_PIPELINES
+
+    from .conftest import run_crawl
+
+    store = tmp_path / "s.sqlite"
+    pipelines = {**ITEM_PIPELINES, "tests.crash_pipeline.RaiseOnItem": 450}
+    result = run_crawl("eastmoney", store, mirror_url, ITEM_PIPELINES=json.dumps(pipelines), **MIRROR_SETTINGS)
+    assert result.returncode == 0, result.stderr[-2000:]
+    drops = rows(store, "SELECT url, reason, detail FROM drops WHERE reason = 'pipeline_error'")
+    assert len(drops) == 1 and drops[0]["url"].startswith("http://finews.zning.xyz/") and "RuntimeError" in drops[0]["detail"]
+
+
+@pytest.mark.e2e
+def test_crawlall_stores_the_outlet_copy_of_a_story_that_also_came_through_the_aggregator(tmp_path, mirror_url):
+    store = tmp_path / "s.sqlite"
+    result = crawlall(store, mirror_url, "eastmoney", "chinadevelopment")
+    assert result.returncode == 0, result.stderr[-2000:]
+    kept = rows(store, "SELECT id, source FROM stories WHERE canonical_url LIKE '%1800123.shtml'")
+    assert kept == [{"id": "chinadevelopment-1800123", "source": "chinadevelopment"}]
+    copy = rows(store, "SELECT relation, story_id FROM story_urls WHERE source = 'eastmoney' AND canonical_url LIKE '%NW202206082405403299'")
+    assert copy == [{"relation": "duplicate", "story_id": "chinadevelopment-1800123"}]

@@ -77,3 +77,7 @@ def test_date_from_url(url, iso):
 def test_post_date_format():
     assert to_post_date("2022-06-08T11:39:20+08:00") == "2022-06-08 11:39:20 +0800"
     assert to_post_date("2022-06-08T03:39:20+00:00") == "2022-06-08 11:39:20 +0800"
+
+
+def test_just_now_is_never_a_publication_time():
+    assert find_date("来源：某报 刚刚", now=NOW) is None

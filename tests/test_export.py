@@ -85,3 +85,13 @@ def test_recent_window_in_posts_and_older_posts_in_the_archive(tmp_path):
     assert report.moved == ["_posts/2022-06-06-chinadevelopment-1800001.md → old_post/2022-06-06-chinadevelopment-1800001.md"]
     again = export_site(store, tmp_path, keep_days=3, today="2022-06-09")
     assert again.written == [] and again.moved == []
+
+
+def test_a_story_whose_day_changed_keeps_one_post(tmp_path):
+    store = Store.open(memory=True)
+    item = stored(store)
+    export_site(store, tmp_path)
+    store.db.execute("UPDATE stories SET published_at = '2022-06-09T08:00:00+08:00' WHERE id = ?", [item["story_id"]])
+    store.db.conn.commit()
+    export_site(store, tmp_path)
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == ["2022-06-09-chinadevelopment-1800001.md"]

@@ -121,3 +121,39 @@ def test_resumed_run_after_a_graceful_interrupt_matches_an_uninterrupted_one(tmp
     assert rows(store, f"SELECT {columns} FROM stories ORDER BY id") == rows(clean_store, f"SELECT {columns} FROM stories ORDER BY id")
     assert rows(store, "SELECT count(*) AS n FROM story_urls")[0]["n"] == rows(clean_store, "SELECT count(*) AS n FROM story_urls")[0]["n"]
     assert os.path.isdir(jobdir)
+
+
+def test_an_article_that_failed_is_fetched_again_next_run(tmp_path, mirror_copy):
+    """A 503 on an article keeps its listing's validators unsaved: the next run
+    reads the (unchanged) listing again and stores the article once it is back."""
+    root, mirror = mirror_copy
+    store = tmp_path / "s.sqlite"
+    page = root / "finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml"
+    sidecar = page.with_name(page.name + ".http")
+    sidecar.write_text('{"status": 503, "headers": {"Content-Type": "text/html"}}', encoding="utf-8")
+    crawl("chinadevelopment", store, mirror)
+    assert not rows(store, "SELECT id FROM stories WHERE id = 'chinadevelopment-1800123'")
+    assert rows(store, "SELECT reason FROM drops WHERE url LIKE '%1800123.shtml'")[0]["reason"] == "http_503"
+    first = run_stats(store)
+    assert first["conditional/withheld_count"] == 1  # the finance list page
+    sidecar.unlink()
+    crawl("chinadevelopment", store, mirror)
+    assert rows(store, "SELECT id FROM stories WHERE id = 'chinadevelopment-1800123'")
+    second = run_stats(store)
+    assert second.get("article/page_count") == 1 and second.get("listing/page_count") == 1
+
+
+def test_recrawling_a_recorded_copy_never_rewrites_the_other_sources_story(tmp_path, mirror_copy):
+    root, mirror = mirror_copy
+    store = tmp_path / "s.sqlite"
+    crawl("eastmoney", store, mirror)
+    crawl("chinadevelopment", store, mirror)
+    before = rows(store, "SELECT * FROM stories WHERE id = 'NW202206082405403299'")[0]
+    page = root / "finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml"
+    page.write_text(page.read_text(encoding="utf-8").replace("记者从多家商业银行了解到", "改动：记者了解到"), encoding="utf-8")
+    crawl("chinadevelopment", store, mirror, RECRAWL="True")
+    after = rows(store, "SELECT * FROM stories WHERE id = 'NW202206082405403299'")[0]
+    assert after == {**before, "last_seen": after["last_seen"]}
+    assert after["source"] == "eastmoney"
+    assert rows(store, "SELECT relation FROM story_urls WHERE canonical_url LIKE '%1800123.shtml'")[0]["relation"] == "duplicate"
+    assert not rows(store, "SELECT * FROM story_changes")

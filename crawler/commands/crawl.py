@@ -10,6 +10,8 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from pipelines.db import store_problem
+
 
 class Command(ScrapyCrawlCommand):
     def _create_crawler(self, spname):
@@ -26,7 +28,7 @@ class Command(ScrapyCrawlCommand):
                 self.exitcode = 2
                 return
             check = getattr(spidercls, "argument_problem", None)
-            problem = check(dict(opts.spargs)) if check else None
+            problem = (check(dict(opts.spargs)) if check else None) or store_problem(self.settings.get("STORE_PATH"))
             if problem:
                 print(f"{args[0]}: {problem}", file=sys.stderr)
                 self.exitcode = 2

@@ -2,7 +2,9 @@
 
 Each source runs as its own crawler (own download slots, politeness and run
 row) with a time budget (``--budget`` seconds, Scrapy's CLOSESPIDER_TIMEOUT).
-A progress line per source is logged while they run; at the end a summary
+Outlets run first, together; aggregators (spiders with ``aggregator = True``)
+start when they are done, so a story that arrives both ways is stored from the
+outlet's own site. A progress line per source is logged while they run; at the end a summary
 table is printed — pages, new stories, duplicates, drops by reason, errors,
 duration, health flags — and the exit status is 1 when any source failed.
 """
@@ -12,9 +14,12 @@ from __future__ import annotations
 import json
 import sys
 
+from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from twisted.internet import task
+
+from pipelines.db import store_problem
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
 
@@ -85,6 +90,11 @@ class Command(ScrapyCommand):
         names = enabled_sources(self.settings, args, opts.exclude, available)
         if not names:
             raise UsageError("no source enabled")
+        problem = store_problem(self.settings.get("STORE_PATH"))
+        if problem:
+            print(f"crawlall: {problem}", file=sys.stderr)
+            self.exitcode = 2
+            return
         budget = opts.budget if opts.budget is not None else self.settings.getfloat("CRAWLALL_BUDGET", 1800)
         crawlers = []
         for name in names:
@@ -92,7 +102,25 @@ class Command(ScrapyCommand):
             if budget:
                 crawler.settings.set("CLOSESPIDER_TIMEOUT", budget, priority="cmdline")
             crawlers.append((name, crawler))
+        # Outlets first, aggregators after them: the same story arriving both
+        # ways is then always stored from the outlet's own site, whatever the timing.
+        outlets = [c for _, c in crawlers if not getattr(c.spidercls, "aggregator", False)]
+        aggregators = [c for _, c in crawlers if getattr(c.spidercls, "aggregator", False)]
+        self._outlets_left = len(outlets)
+
+        def outlet_closed(spider, reason):
+            self._outlets_left -= 1
+            if self._outlets_left == 0:
+                for crawler in aggregators:
+                    self.crawler_process.crawl(crawler)
+
+        self._outlet_closed = outlet_closed  # signal receivers are held weakly
+        for crawler in outlets:
+            crawler.signals.connect(outlet_closed, signal=signals.spider_closed)
             self.crawler_process.crawl(crawler)
+        if not outlets:
+            for crawler in aggregators:
+                self.crawler_process.crawl(crawler)
         interval = opts.progress if opts.progress is not None else self.settings.getfloat("CRAWLALL_PROGRESS_INTERVAL", 30)
         progress = task.LoopingCall(self._progress, crawlers)
         if interval > 0:

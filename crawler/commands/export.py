@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -35,7 +37,20 @@ class Command(ScrapyCommand):
         if len(args) != 1:
             raise UsageError("give exactly one output folder")
         store_path = opts.store or self.settings.get("STORE_PATH")
-        store = Store.open(store_path)
+        if not Path(store_path).is_file():
+            print(f"export: error: no store at {store_path}", file=sys.stderr)
+            self.exitcode = 2
+            return
+        if Path(args[0]).exists() and not Path(args[0]).is_dir():
+            print(f"export: error: {args[0]} exists and is not a folder", file=sys.stderr)
+            self.exitcode = 2
+            return
+        try:
+            store = Store.open(store_path)
+        except (sqlite3.Error, OSError) as exc:
+            print(f"export: error: cannot open the store {store_path}: {exc}", file=sys.stderr)
+            self.exitcode = 2
+            return
         try:
             report = export_site(
                 store,
@@ -47,7 +62,7 @@ class Command(ScrapyCommand):
                 keep_days=opts.keep_days if opts.keep_days is not None else self.settings.getint("EXPORT_KEEP_DAYS", 0),
                 archive_dir=opts.archive_dir or self.settings.get("EXPORT_ARCHIVE_DIR", "old_post"),
             )
-        except (ValueError, UnsafePath) as exc:
+        except (ValueError, UnsafePath, OSError) as exc:
             print(f"export: error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return

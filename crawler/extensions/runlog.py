@@ -26,6 +26,13 @@ from ..signals import page_failed
 logger = logging.getLogger(__name__)
 
 
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:
+        return url
+
+
 class RunLog:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -40,6 +47,8 @@ class RunLog:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.page_failed, signal=page_failed)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
@@ -64,11 +73,34 @@ class RunLog:
         detail = exception.detail if isinstance(exception, DropStory) else str(exception)
         self._drop(spider.name, item.get("url"), reason, detail)
 
+    def item_error(self, item, response, spider, failure):
+        """A pipeline raised (e.g. the store stayed locked past every retry)."""
+        url = item.get("url") if hasattr(item, "get") else None
+        self._drop(spider.name, url or getattr(response, "url", None), "pipeline_error", f"{failure.type.__name__}: {failure.value}")
+
+    def spider_error(self, failure, response, spider):
+        """A callback raised: the page is counted, with its URL, not lost."""
+        self._drop(spider.name, getattr(response, "url", None), "spider_error", f"{failure.type.__name__}: {failure.value}")
+
     def page_failed(self, url, reason, detail, source, kind):
         self._drop(source, url, reason, detail)
         (self.listing_failures if kind == "listing" else self.article_failures).append((url, detail))
 
     def spider_closed(self, spider, reason):
+        # the run is written when the engine stops: other components still
+        # add their stats (and write to the store) in their spider_closed handlers
+        self._closed = (spider, reason)
+
+    def engine_stopped(self):
+        if getattr(self, "_closed", None) is None:
+            return
+        spider, reason = self._closed
+        try:
+            self.finish(spider, reason)
+        finally:
+            self.ctx.store.close()
+
+    def finish(self, spider, reason):
         stats = self.stats.get_stats()
         listing_ok = stats.get("listing/page_count", 0) + stats.get("listing/not_modified_count", 0)
         listing_failed = stats.get("fetch/failed_listing_count", 0)
@@ -78,7 +110,7 @@ class RunLog:
         if failed:
             hosts = Counter()
             for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:
-                hosts[(urlsplit(url).netloc or url, detail)] += 1
+                hosts[(_host(url), detail)] += 1
             summary = "; ".join(f"{host}: {detail}" + (f" (x{n})" if n > 1 else "") for (host, detail), n in hosts.items())
             self.stats.set_value("source/failed", summary)
             logger.error("SOURCE FAILED %s — %s", spider.name, summary)
@@ -138,6 +170,4 @@ class RunLog:
         for problem in notify(payload, command=command, webhook=webhook):
             self.stats.inc_value("health/alert_failed_count")
 
-    def engine_stopped(self):
-        # last: other components still write in their spider_closed handlers
-        self.ctx.store.close()
+

@@ -394,3 +394,11 @@ def body_text(body_html: str) -> str:
             lines.append(text)
     return "\n".join(lines)
 
+
+
+def plain_text(html: str | None) -> str:
+    """Text of a fragment that may carry markup (an API's digest): every tag
+    removed, special characters escaped, whitespace normalized."""
+    if not html:
+        return ""
+    return normalize_space(nh3.clean(html, tags=set(), clean_content_tags={"script", "style"}))

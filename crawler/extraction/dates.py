@@ -50,7 +50,8 @@ ENGLISH_DATE_RE = re.compile(
 MONTH_ONLY_RE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>1[0-2]|0?[1-9])\s*月(?!\s*\d{1,2}\s*日)")
 # the closing attribution of a reprint: ——《北京之春》1996年6月号, （原载《南方周末》2005年3月10日）
 ATTRIBUTION_LINE_RE = re.compile(r"(?:^|[—\-－(（\s])(?:原载|刊于|载于|发表于|选自|转自|摘自|来源[:：]?)?\s*《[^》]{1,30}》[^\n。]{0,12}?(?:19|20)\d{2}\s*年")
-RELATIVE_RE = re.compile(r"(?:\d+\s*(?:秒|分钟|小时|天)前|刚刚|(?:今天|昨天|前天)\s*\d{1,2}[:：]\d{2})")
+# "刚刚" (just now) is deliberately absent: it would make the crawl time a publication time
+RELATIVE_RE = re.compile(r"(?:\d+\s*(?:秒|分钟|小时|天)前|(?:今天|昨天|前天)\s*\d{1,2}[:：]\d{2})")
 URL_DATE_RE = re.compile(
     r"/(?P<y>(?:19|20)\d{2})[-/_]?(?:zt/[^/]+/(?:19|20)\d{2}/)?(?P<m>0[1-9]|1[0-2])(?:[-/_]?(?P<d>0[1-9]|[12]\d|3[01]))?/"
 )

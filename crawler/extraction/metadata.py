@@ -22,7 +22,7 @@ DATE_META_NAMES = (
 )
 # modification times: a last resort when the page states no publication time
 MODIFIED_META_NAMES = (
-    "article:modified_time", "og:updated_time", "datemodified", "dateupdate", "lastmodifiedtime", "last-modified",
+    "article:modified_time", "og:updated_time", "datemodified", "dateupdate", "lastmodifiedtime",
     "dc.date.modified", "modified",
 )
 # a publication time Chinese CMSs put in a page script or data attribute:

@@ -11,8 +11,9 @@ and drops the ones already stored — unless a recrawl is asked for:
 ``ConditionalRequestMiddleware`` remembers the ETag / Last-Modified of every
 listing (feed, sitemap, list page) and asks again with If-None-Match /
 If-Modified-Since; an unchanged listing costs a 304 and nothing else. The
-validators are saved only when a run finishes cleanly, so a crashed run never
-makes the next one skip pages it did not process.
+validators of a listing are saved only when it was read completely (every
+page it led to answered, none failed: ``crawler/ledger.py``), so a crash, a
+time budget or a failed article never makes the next run skip a page.
 """
 
 from __future__ import annotations
@@ -109,6 +110,13 @@ class ConditionalRequestMiddleware(StoreComponent):
         return response
 
     def spider_closed(self, spider, reason):
-        if reason == "finished" and self.pending:
-            self.run.store.save_validators(self.pending)
-            self.stats.set_value("conditional/saved_count", len(self.pending))
+        ledger = getattr(spider, "ledger", None)
+        if ledger is not None:
+            # only listings read completely: every page they led to answered, none failed
+            keep = {url: v for url, v in self.pending.items() if ledger.complete(url)}
+        else:
+            keep = self.pending if reason == "finished" else {}
+        if keep:
+            self.run.store.save_validators(keep)
+        self.stats.set_value("conditional/saved_count", len(keep))
+        self.stats.set_value("conditional/withheld_count", len(self.pending) - len(keep))

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     IgnoreRequest,
@@ -23,6 +24,7 @@ from twisted.internet.error import (
 )
 
 from ..extraction.dates import CHINA_TZ
+from ..ledger import ListingLedger
 from ..middlewares.incremental import AlreadyStored, NotModified
 from ..signals import page_failed
 
@@ -51,6 +53,11 @@ def failure_reason(failure) -> tuple[str, str]:
     return f"fetch_error_{name.lower()}", f"{name}: {exc}"
 
 
+# failures a later run would meet again (a page that is gone, a robots.txt rule):
+# they do not keep a listing "incomplete". A 5xx, 403, 429 or a network error does.
+PERMANENT_FAILURES = {"robots_disallowed", "ignored", "http_404", "http_410", "not_a_url"}
+
+
 class BaseNewsSpider(scrapy.Spider):
     """Base class: ``errback`` turns any failure into one clear log line,
     a stat ``fetch/failed/<reason>`` and a recorded drop."""
@@ -69,26 +76,61 @@ class BaseNewsSpider(scrapy.Spider):
     def now(self) -> datetime:
         return datetime.now(CHINA_TZ)
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.ledger = ListingLedger()
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
+
+    # --- requests and their outcomes (the ledger decides which listings are complete) ---
+    def listing_request(self, url: str, callback, parent: str | None = None, **cb_kwargs) -> scrapy.Request:
+        self.ledger.spawned(parent)
+        return scrapy.Request(
+            url, callback=callback, errback=self.errback_listing, cb_kwargs=cb_kwargs,
+            meta={"listing": True, "from_listing": parent},
+        )
+
+    def page_request(self, url: str, callback, parent: str | None, meta: dict | None = None, **cb_kwargs) -> scrapy.Request:
+        self.ledger.spawned(parent)
+        return scrapy.Request(
+            url, callback=callback, errback=self.errback_page, cb_kwargs=cb_kwargs,
+            meta={**(meta or {}), "from_listing": parent},
+        )
+
+    def request_dropped(self, request, spider):
+        # a duplicate request (another listing linked the same page): that one answers
+        self.ledger.done(request.meta.get("from_listing"), ok=True)
+
     def record_failure(self, url: str, reason: str, detail: str, *, kind: str) -> None:
+        """Count, log and record (drops table) a page that did not become a story."""
         self.crawler.stats.inc_value(f"fetch/failed_{reason}_count")
         self.crawler.stats.inc_value(f"fetch/failed_{kind}_count")
+        log = logger.error if kind == "listing" else logger.warning
+        log("%s: %s %s — %s (%s)", self.name, "cannot read listing" if kind == "listing" else "dropped", url, detail, reason)
         self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind)
 
     def errback_page(self, failure):
         """Errback for article/text requests."""
+        parent = failure.request.meta.get("from_listing")
         if failure.check(AlreadyStored):
+            self.ledger.done(parent, ok=True)
             return  # incremental skip: counted by the middleware, not a drop
         url = failure.request.meta.get("mirror_original_url", failure.request.url)
         reason, detail = failure_reason(failure)
-        logger.warning("%s: %s — %s", self.name, url, detail)
+        self.crawler.stats.inc_value("fetch/failed_article_request_count")
+        # a page that may come back (HTTP error, network) keeps its listing "incomplete"
+        self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)
         self.record_failure(url, reason, detail, kind="article")
 
     def errback_listing(self, failure):
         """Errback for start/list/feed requests: the source may be down."""
+        parent = failure.request.meta.get("from_listing")
         if failure.check(NotModified):
             self.crawler.stats.inc_value("listing/not_modified_count")
+            self.ledger.done(parent, ok=True)
             return  # unchanged since the last clean run: nothing new there
         url = failure.request.meta.get("mirror_original_url", failure.request.url)
         reason, detail = failure_reason(failure)
-        logger.error("%s: cannot fetch listing %s — %s", self.name, url, detail)
+        self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)
         self.record_failure(url, reason, detail, kind="listing")

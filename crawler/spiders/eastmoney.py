@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import scrapy
 
-from ..extraction.body import body_text, sanitize_html
+from ..extraction.body import body_text, plain_text, sanitize_html
 from ..extraction.dates import parse_date
 from ..extraction.text import normalize_space
 from ..items import ArticleItem
@@ -64,7 +64,7 @@ def _entry(raw: dict, shape: str) -> ListEntry:
         title=normalize_space(_first_value(raw, "title", "Title")),
         time_raw=_first_value(raw, "showtime", "datetime", "showTime", "ShowTime", "time").strip(),
         outlet=normalize_space(_first_value(raw, "medianame", "from", "mediaName", "source")) or None,
-        digest=normalize_space(DIGEST_LEAD_RE.sub("", digest)) or None,
+        digest=plain_text(DIGEST_LEAD_RE.sub("", digest)) or None,
         shape=shape,
     )
 
@@ -81,38 +81,56 @@ def text_fields(data) -> dict:
 
 class EastmoneySpider(BaseNewsSpider):
     name = "eastmoney"
+    # republishes other outlets: crawlall runs it after the outlets' own sites
+    aggregator = True
     site_name = "东方财富"
 
     async def start(self):
         for url in self.settings.getlist("EASTMONEY_LIST_URLS"):
-            yield scrapy.Request(url, callback=self.parse_list, errback=self.errback_listing, meta={"listing": True})
+            yield self.listing_request(url, self.parse_list)
 
     def parse_list(self, response):
-        self.crawler.stats.inc_value("listing/page_count")
+        listing = response.url
+        self.ledger.opened(listing, response.meta.get("from_listing"))
+        try:
+            yield from self._read_list(response, listing)
+        finally:
+            self.ledger.settled(listing)
+
+    def _read_list(self, response, listing: str):
         try:
             data = json.loads(response.text)
         except (ValueError, AttributeError) as exc:
-            self.record_failure(response.url, "listing_bad_json", f"list endpoint did not return JSON: {exc}", kind="listing")
+            self.ledger.failed(listing)
+            self.record_failure(listing, "listing_bad_json", f"list endpoint did not return JSON: {exc}", kind="listing")
             return
         shape, entries = list_entries(data)
         if shape is None:
-            self.record_failure(response.url, "listing_unknown_shape", "no records/nodeList/record array", kind="listing")
+            self.ledger.failed(listing)
+            self.record_failure(listing, "listing_unknown_shape", "no records/nodeList/record array", kind="listing")
             return
+        self.crawler.stats.inc_value("listing/page_count")
         template = self.settings.get("EASTMONEY_TEXT_URL")
         for entry in entries:
             if not entry.info_code:
-                self.record_failure(response.url, "item_without_infocode", f"item {entry.title!r} has no infoCode", kind="article")
+                self.record_failure(listing, "item_without_infocode", f"item {entry.title!r} has no infoCode", kind="article")
                 continue
             share_url = self.settings.get("EASTMONEY_SHARE_URL").format(infoCode=quote(entry.info_code, safe=""))
-            yield scrapy.Request(
+            yield self.page_request(
                 template.format(infoCode=quote(entry.info_code, safe="")),
-                callback=self.parse_text,
-                errback=self.errback_page,
-                cb_kwargs={"entry": entry},
+                self.parse_text,
+                listing,
                 meta={"article_url": canonicalize(share_url)},
+                entry=entry,
             )
 
     def parse_text(self, response, entry: ListEntry):
+        try:
+            yield from self._read_text(response, entry)
+        finally:
+            self.ledger.done(response.meta.get("from_listing"), ok=True)
+
+    def _read_text(self, response, entry: ListEntry):
         self.crawler.stats.inc_value("article/page_count")
         share_url = self.settings.get("EASTMONEY_SHARE_URL").format(infoCode=quote(entry.info_code, safe=""))
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scrapy.exceptions import CloseSpider, UsageError
 
-from ..urls import canonicalize
+from ..urls import try_canonicalize
 from .news import NewsSpider
 
 
@@ -83,7 +83,7 @@ class UrlsSpider(NewsSpider):
             path = Path(self.url_file)
             if not path.is_file():
                 raise CloseSpider(f"no such file: {self.url_file}")
-            with path.open(encoding="utf-8-sig") as handle:
+            with path.open(encoding="utf-8-sig", errors="replace") as handle:
                 for line in handle:
                     line = line.strip()
                     if line and not line.startswith("#"):
@@ -91,7 +91,8 @@ class UrlsSpider(NewsSpider):
 
     async def start(self):
         for url in self._urls():
-            if not url.lower().startswith(("http://", "https://")):
+            canonical = try_canonicalize(url) if url.lower().startswith(("http://", "https://")) else None
+            if canonical is None:
                 self.record_failure(url, "not_a_url", "not an http(s) URL", kind="article")
                 continue
-            yield self.article_request(canonicalize(url))
+            yield self.article_request(canonical)

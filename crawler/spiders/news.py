@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import scrapy
@@ -89,80 +90,120 @@ class NewsSpider(BaseNewsSpider):
         other = source_for_url(url)
         return not (other is not None and other.skip_url is not None and other.skip_url.search(url))
 
-    def article_request(self, url: str, hints: Hints | None = None) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.errback_page,
-            cb_kwargs={"hints": hints or Hints()},
-            meta={"article_url": url},
-        )
+    def article_request(self, url: str, hints: Hints | None = None, parent: str | None = None) -> scrapy.Request:
+        return self.page_request(url, self.parse_article, parent, meta={"article_url": url}, hints=hints or Hints())
+
+    def link(self, response, href: str) -> str | None:
+        """The canonical absolute URL of a link; None (and a stat) for one that cannot be parsed."""
+        try:
+            return canonicalize(response.urljoin(href.strip()))
+        except ValueError:
+            self.crawler.stats.inc_value("discovery/malformed_link_count")
+            return None
 
     def is_known(self, url: str) -> bool:
         return get_run_context(self.crawler).store.known_url(url)
 
-    def listing_request(self, url: str, callback, **cb_kwargs) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.errback_listing, cb_kwargs=cb_kwargs, meta={"listing": True})
-
     # --- discovery -------------------------------------------------------------------
+    def _ledgered(self, response, reader, **kwargs):
+        """Read a listing, telling the ledger what it led to."""
+        listing = response.url
+        self.ledger.opened(listing, response.meta.get("from_listing"))
+        try:
+            yield from reader(response, listing, **kwargs)
+        finally:
+            self.ledger.settled(listing)
+
     def parse_feed(self, response):
-        self.crawler.stats.inc_value("listing/page_count")
+        return self._ledgered(response, self._read_feed)
+
+    def parse_sitemap(self, response):
+        return self._ledgered(response, self._read_sitemap)
+
+    def parse_list(self, response, page: int = 1):
+        return self._ledgered(response, self._read_list, page=page)
+
+    def _unreadable(self, listing: str, reason: str, detail: str) -> None:
+        self.ledger.failed(listing)
+        self.record_failure(listing, reason, detail, kind="listing")
+
+    def _read_feed(self, response, listing: str):
         feed = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         if feed.problem:
-            self.record_failure(response.url, "feed_unreadable", feed.problem, kind="listing")
+            self._unreadable(listing, "feed_unreadable", feed.problem)
             return
+        self.crawler.stats.inc_value("listing/page_count")
         if feed.malformed:
             self.crawler.stats.inc_value("feed/malformed_count")
             self.logger.warning("%s: feed %s is malformed XML; read %d entries anyway", self.name, response.url, len(feed.entries))
         for entry in feed.entries:
-            url = canonicalize(response.urljoin(entry.url))
+            url = self.link(response, entry.url)
             self.crawler.stats.inc_value("feed/entry_count")
-            if not self.accepts_article(url):
+            if url is None or not self.accepts_article(url):
                 self.crawler.stats.inc_value("feed/skipped_entry_count")
                 continue
             yield self.article_request(
-                url, Hints(title=entry.title, date_raw=entry.date_raw, origin=f"feed:{entry.date_field}", outlet=feed.title)
+                url, Hints(title=entry.title, date_raw=entry.date_raw, origin=f"feed:{entry.date_field}", outlet=feed.title), listing
             )
 
-    def parse_sitemap(self, response):
-        self.crawler.stats.inc_value("listing/page_count")
+    def _read_sitemap(self, response, listing: str):
         if urlsplit(response.url).path.endswith("/robots.txt"):
+            self.crawler.stats.inc_value("listing/page_count")
             for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")):
-                yield self.listing_request(url, self.parse_sitemap)
+                yield self.listing_request(url, self.parse_sitemap, listing)
             return
         limit = self.settings.getint("SITEMAP_MAX_URLS", 50000)
         try:
             for entry in iter_sitemap(response.body, max_entries=limit):
-                url = response.urljoin(entry.loc)
-                if entry.kind == "sitemap":
-                    yield self.listing_request(url, self.parse_sitemap)
+                url = self.link(response, entry.loc)
+                if url is None:
                     continue
-                url = canonicalize(url)
+                if entry.kind == "sitemap":
+                    if self.child_sitemap_unchanged(url, entry.lastmod):
+                        self.crawler.stats.inc_value("sitemap/unchanged_child_skipped_count")
+                        continue
+                    yield self.listing_request(url, self.parse_sitemap, listing)
+                    continue
                 self.crawler.stats.inc_value("sitemap/url_count")
                 if not self.accepts_article(url):
                     self.crawler.stats.inc_value("sitemap/skipped_url_count")
                     continue
                 date_raw, origin = (entry.news_date, "sitemap:news:publication_date") if entry.news_date else (None, None)
-                yield self.article_request(url, Hints(title=entry.news_title, date_raw=date_raw, origin=origin))
+                yield self.article_request(url, Hints(title=entry.news_title, date_raw=date_raw, origin=origin), listing)
         except ValueError as exc:
-            self.record_failure(response.url, "sitemap_unreadable", str(exc), kind="listing")
-
-    def parse_list(self, response, page: int = 1):
-        self.crawler.stats.inc_value("listing/page_count")
-        if not isinstance(response, TextResponse):
-            self.record_failure(response.url, "listing_not_html", "list page is not HTML", kind="listing")
+            self._unreadable(listing, "sitemap_unreadable", str(exc))
             return
+        self.crawler.stats.inc_value("listing/page_count")
+
+    def child_sitemap_unchanged(self, url: str, lastmod: str | None) -> bool:
+        """A child sitemap whose <lastmod> is older than our last complete read of it
+        is not walked again (a 304 would still cost a request per child)."""
+        if not lastmod or self.settings.getbool("RECRAWL"):
+            return False
+        known = get_run_context(self.crawler).store.validators(url)
+        modified = parse_date(lastmod)
+        if not known or not known.get("checked_at") or modified is None:
+            return False
+        return modified.value <= datetime.fromisoformat(known["checked_at"])
+
+    def _read_list(self, response, listing: str, page: int = 1):
+        if not isinstance(response, TextResponse):
+            self._unreadable(listing, "listing_not_html", "list page is not HTML")
+            return
+        self.crawler.stats.inc_value("listing/page_count")
         seen: set[str] = set()
         next_page = None
         for link in response.css("a[href]"):
             href = (link.attrib.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
-            url = canonicalize(response.urljoin(href))
+            url = self.link(response, href)
+            if url is None:
+                continue
             if self.accepts_article(url):
                 if url not in seen:
                     seen.add(url)
-                    yield self.article_request(url)
+                    yield self.article_request(url, parent=listing)
                 continue
             if next_page is None and is_next_page(url, " ".join(link.css("::text").getall()), response.url, page):
                 next_page = url
@@ -177,10 +218,25 @@ class NewsSpider(BaseNewsSpider):
             self.crawler.stats.inc_value("listing/stopped_known_count")
             self.logger.info("%s: %s: %d of %d articles already stored, not following older pages", self.name, response.url, known, len(seen))
             return
-        yield self.listing_request(next_page, self.parse_list, page=page + 1)
+        yield self.listing_request(next_page, self.parse_list, listing, page=page + 1)
 
     # --- articles -----------------------------------------------------------------------
+    def _outcome(self, response, value):
+        """An article's outcome is known (item or counted drop) unless another page must be fetched."""
+        parent = response.meta.get("from_listing")
+        if isinstance(value, scrapy.Request):
+            value.meta["from_listing"] = parent
+        else:
+            self.ledger.done(parent, ok=True)
+        return value
+
     def parse_article(self, response, hints: Hints):
+        return self._outcome(response, self._read_article(response, hints))
+
+    def parse_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
+        return self._outcome(response, self._read_continuation(response, partial, hints, page))
+
+    def _read_article(self, response, hints: Hints):
         self.crawler.stats.inc_value("article/page_count")
         if not isinstance(response, TextResponse):
             self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article")
@@ -194,7 +250,7 @@ class NewsSpider(BaseNewsSpider):
         partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding)
         return self._next_page_or_item(response, partial, hints, source)
 
-    def parse_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
+    def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
         self.crawler.stats.inc_value("article/continuation_page_count")
         source = self.source_of(partial.first_url)
         result = extract_article(response.text, response.url, source=source, fetched_at=self.now()) if isinstance(response, TextResponse) else None
@@ -209,13 +265,13 @@ class NewsSpider(BaseNewsSpider):
         partial: PartialArticle = failure.request.cb_kwargs["partial"]
         page = failure.request.cb_kwargs["page"]
         _, detail = failure_reason(failure)
-        self.logger.warning("%s: page %d of %s failed — %s", self.name, page, partial.first_url, detail)
+        self.ledger.done(failure.request.meta.get("from_listing"), ok=False)
         self.record_failure(partial.first_url, "incomplete_multipage", f"page {page}: {detail}", kind="article")
 
     def _next_page_or_item(self, response, partial: PartialArticle, hints: Hints, source, page: int = 1):
         if source is not None and source.continuation and page < MAX_ARTICLE_PAGES:
             wanted = source.continuation_url(partial.first_url, page + 1)
-            links = {canonicalize(response.urljoin(h)) for h in response.css("a::attr(href)").getall()}
+            links = {self.link(response, h) for h in response.css("a::attr(href)").getall()} - {None}
             if wanted and has_next_article_page(response.text, links, canonicalize(wanted), page):
                 return scrapy.Request(
                     wanted,

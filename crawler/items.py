@@ -18,6 +18,7 @@ class ArticleItem(scrapy.Item):
     editor = scrapy.Field()          # 责任编辑, when given
     # content
     title = scrapy.Field()
+    title_stage = scrapy.Field()     # which step found the title (site rule, metadata, generic:…, feed:title)
     date_raw = scrapy.Field()
     published_at = scrapy.Field()
     date_stage = scrapy.Field()      # which step found the date (site_meta_line, metadata:…, url, api)

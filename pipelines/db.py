@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 STORY_COLUMNS = (
     "id", "url", "canonical_url", "source", "site", "outlet", "editor", "slug", "tag", "title",
-    "published_at", "date_raw", "date_stage", "body_html", "body_text", "digest", "post",
+    "published_at", "date_raw", "date_stage", "title_stage", "body_html", "body_text", "digest", "post",
     "content_hash", "extractor", "encoding", "first_seen", "last_seen",
 )
 
@@ -169,7 +169,12 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN duration_s REAL")
 
 
-MIGRATIONS = [_migration_1, _migration_2]
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """Where the title came from (site rule, metadata, generic, a feed's hint…)."""
+    db.execute("ALTER TABLE stories ADD COLUMN title_stage TEXT")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 
 
 class Store:

@@ -24,6 +24,7 @@ def story_row(item: dict) -> dict:
         "published_at": item["published_at"],
         "date_raw": item.get("date_raw"),
         "date_stage": item.get("date_stage"),
+        "title_stage": item.get("title_stage"),
         "body_html": item["body_html"],
         "body_text": item["body_text"],
         "digest": item.get("digest"),

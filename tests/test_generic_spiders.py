@@ -24,6 +24,10 @@ def test_feed_spider_uses_feed_hints_only_where_the_page_lacks_them(tmp_path, mi
     # the page has no date: the feed's pubDate is used, and recorded as such
     assert (a2["published_at"], a2["date_stage"], a2["date_raw"]) == ("2022-06-09T07:30:00+08:00", "feed:published", "Thu, 09 Jun 2022 07:30:00 +0800")
     assert a2["outlet"] == "示例新闻网" and a2["extractor"] == "generic:trafilatura"
+    assert a1["title_stage"].startswith("generic:")
+    # a page with no title at all takes the feed's, recorded as such
+    a4 = found[f"{SITE}/news/2022/a4.html"]
+    assert (a4["title"], a4["title_stage"], a4["date_stage"]) == ("无标题页面的标题", "feed:title", "feed:published")
     assert a2["body_text"].startswith("【二】城市更新行动") and "分享到" not in a2["body_text"]
     assert rows(store, "SELECT reason FROM drops WHERE url = ?", [f"{SITE}/news/2022/missing.html"])[0]["reason"] == "http_404"
     # robots.txt disallows /private/: never fetched, counted with its reason

@@ -37,8 +37,9 @@ def test_readme_example_adds_a_working_source(tmp_path, mirror_url):
     result = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     stories = {r["id"]: r for r in rows(store, "SELECT * FROM stories")}
-    assert set(stories) == {"exampledaily-a1", "exampledaily-a2"}
+    assert set(stories) == {"exampledaily-a1", "exampledaily-a2", "exampledaily-a4"}
     a1, a2 = stories["exampledaily-a1"], stories["exampledaily-a2"]
     assert a1["extractor"] == "site:exampledaily/v2022-main" and a1["outlet"] == "城市日报"
     assert a1["title"] == "街区更新行动全面铺开" and a1["published_at"] == "2022-06-08T11:39:00+08:00"
     assert a2["outlet"] == "示例日报" and a2["slug"] == "shiliribao" and a2["date_stage"] == "feed:published"
+    assert stories["exampledaily-a4"]["title_stage"] == "feed:title"  # no template matched: generic path, feed title

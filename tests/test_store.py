@@ -178,7 +178,7 @@ def test_migrating_a_version_1_store_keeps_its_stories(tmp_path):
     dbmod._migration_1(raw)
     raw.execute("PRAGMA user_version = 1")
     item = make_item()
-    row = {c: story_row(item).get(c) for c in dbmod.STORY_COLUMNS}
+    row = {c: story_row(item).get(c) for c in raw["stories"].columns_dict}
     row["first_seen"] = row["last_seen"] = "2022-06-08T00:00:00+00:00"
     raw["stories"].insert(row)
     raw.conn.close()

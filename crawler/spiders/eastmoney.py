@@ -153,6 +153,7 @@ class EastmoneySpider(BaseNewsSpider):
             site=self.site_name,
             outlet=outlet,
             title=entry.title or normalize_space(_first_value(fields, "title", "Title")),
+            title_stage="api:list" if entry.title else "api:text",
             date_raw=date.raw if date else (entry.time_raw or None),
             published_at=date.iso if date else None,
             date_stage="api:" + ("datetime" if entry.shape == "record" else "showtime") if date else None,

@@ -288,8 +288,10 @@ class NewsSpider(BaseNewsSpider):
             found = parse_feed_date(hints.date_raw, self.now()) if hints.origin and hints.origin.startswith("feed") else parse_date(hints.date_raw, now=self.now())
             result.set_date(found, hints.origin or "hint")
         title = result.title or hints.title or ""
+        title_stage = result.stages.get("title") if result.title else None
         if not result.title and hints.title:
             self.crawler.stats.inc_value("hints/title_used_count")
+            title_stage = "feed:title" if (hints.origin or "").startswith("feed") else "sitemap:news:title"
         url = partial.first_url
         outlet = result.outlet if (source is None or source.outlet_from_page) else None
         outlet = outlet or (source.outlet if source else None) or hints.outlet or urlsplit(url).hostname
@@ -301,6 +303,7 @@ class NewsSpider(BaseNewsSpider):
             outlet=outlet,
             editor=result.editor,
             title=title,
+            title_stage=title_stage,
             date_raw=result.date_raw,
             published_at=result.published_at,
             date_stage=result.date_stage,

@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import urllib.request
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from tenacity import retry, stop_after_attempt, wait_exponential
 

@@ -6,7 +6,6 @@ The expectations come from tests/mirror/EXPECTED.json, written with the mirror.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys

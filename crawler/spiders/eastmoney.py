@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import scrapy
 
 from ..extraction.body import body_text, plain_text, sanitize_html
 from ..extraction.dates import parse_date

@@ -81,3 +81,14 @@ def test_post_date_format():
 
 def test_just_now_is_never_a_publication_time():
     assert find_date("来源：某报 刚刚", now=NOW) is None
+
+
+def test_dates_of_a_source_in_another_zone():
+    from crawler.extraction.dates import in_source_zone
+
+    # "2022-06-08 12:00" on a Tokyo page is 11:00 China time
+    assert in_source_zone("2022-06-08T12:00:00+08:00", "2022-06-08 12:00", "Asia/Tokyo") == "2022-06-08T11:00:00+08:00"
+    # a raw date with its own offset was already right
+    assert in_source_zone("2022-06-08T11:00:00+08:00", "2022-06-08T12:00:00+09:00", "Asia/Tokyo") == "2022-06-08T11:00:00+08:00"
+    assert in_source_zone("2022-06-08T12:00:00+08:00", "2022-06-08 12:00", "Asia/Shanghai") == "2022-06-08T12:00:00+08:00"
+    assert in_source_zone(None, None, "Europe/Berlin") is None

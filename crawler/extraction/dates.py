@@ -344,3 +344,21 @@ def date_from_url(url: str, *, now: datetime | None = None) -> FoundDate | None:
 def year_from_url(url: str) -> int | None:
     match = URL_DATE_RE.search(re.sub(r"^[a-z]+://[^/]+", "", url or "", flags=re.I))
     return int(match.group("y")) if match else None
+
+
+_EXPLICIT_ZONE_RE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|CST|EST|EDT|PST|PDT|JST|BST|CET|CEST)\b)\s*$|[+-]\d{2}:?\d{2}\b", re.I)
+
+
+def in_source_zone(iso_value: str | None, date_raw: str | None, zone: str) -> str | None:
+    """A publication time read as China time, re-read in the source's own zone.
+
+    Dates on a page rarely carry an offset; they are read as China time. For a
+    source declared in another zone, a raw date without an explicit offset is
+    the same wall-clock time in that zone. Returns China-time ISO 8601.
+    """
+    if not iso_value or not zone or zone == "Asia/Shanghai":
+        return iso_value
+    if date_raw and _EXPLICIT_ZONE_RE.search(date_raw):
+        return iso_value
+    wall = datetime.fromisoformat(iso_value).astimezone(CHINA_TZ).replace(tzinfo=None)
+    return to_iso(wall.replace(tzinfo=ZoneInfo(zone)))

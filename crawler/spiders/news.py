@@ -22,7 +22,7 @@ from ..discovery.listings import is_next_page
 from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
 from ..extraction.article import Extraction, extract_article
 from ..extraction.body import body_text
-from ..extraction.dates import parse_date
+from ..extraction.dates import in_source_zone, parse_date
 from ..items import ArticleItem
 from ..sources import SourceDecl, source_for_url
 from ..urls import canonicalize
@@ -293,6 +293,8 @@ class NewsSpider(BaseNewsSpider):
             self.crawler.stats.inc_value("hints/title_used_count")
             title_stage = "feed:title" if (hints.origin or "").startswith("feed") else "sitemap:news:title"
         url = partial.first_url
+        if source is not None:
+            result.published_at = in_source_zone(result.published_at, result.date_raw, source.timezone)
         outlet = result.outlet if (source is None or source.outlet_from_page) else None
         outlet = outlet or (source.outlet if source else None) or hints.outlet or urlsplit(url).hostname
         return ArticleItem(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -59,15 +60,31 @@ FAST_SETTINGS = {
 }
 
 
-def run_crawl(spider: str, store: Path, mirror: str | None = None, timeout: int = 120, **settings) -> subprocess.CompletedProcess:
+# the channels and list endpoints the bundled mirror holds
+MIRROR_SETTINGS = json.loads((MIRROR_DIR / "settings.json").read_text(encoding="utf-8"))
+
+
+def run_crawl(
+    spider: str, store: Path, mirror: str | None = None, timeout: int = 120, spider_args: dict | None = None, **settings
+) -> subprocess.CompletedProcess:
     """A real ``scrapy crawl`` process against the mirror."""
     args = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STORE_PATH={store}"]
+    for key, value in (spider_args or {}).items():
+        args += ["-a", f"{key}={value}"]
     if mirror:
         args += ["-s", f"MIRROR_URL={mirror}"]
     for key, value in {**FAST_SETTINGS, **settings}.items():
         args += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
     return subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def crawl_ok(spider: str, store: Path, mirror: str | None, **settings) -> subprocess.CompletedProcess:
+    """``run_crawl`` with the mirror's settings, asserting a clean exit."""
+    result = run_crawl(spider, store, mirror, **{**MIRROR_SETTINGS, **settings})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback (most recent call last)" not in result.stderr, result.stderr[-3000:]
+    return result
 
 
 def rows(store: Path, sql: str, params=()) -> list[dict]:

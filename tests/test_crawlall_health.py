@@ -11,9 +11,8 @@ import pytest
 
 from crawler.health import HealthSettings, check_run, fallback_share, http_error_share, notify
 
-from .conftest import FAST_SETTINGS, MIRROR_DIR, PROJECT, rows
+from .conftest import FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, rows
 
-MIRROR_SETTINGS = json.loads((MIRROR_DIR / "settings.json").read_text(encoding="utf-8"))
 
 
 def crawlall(store, mirror, *names, **settings):

@@ -14,23 +14,15 @@ import pytest
 
 from crawler.urls import canonicalize
 
-from .conftest import MIRROR_DIR, PROJECT, rows, run_crawl
+from .conftest import MIRROR_DIR, MIRROR_SETTINGS, PROJECT, crawl_ok, rows, run_crawl
 
 pytestmark = pytest.mark.e2e
 
 EXPECTED = json.loads((MIRROR_DIR / "EXPECTED.json").read_text(encoding="utf-8"))
-MIRROR_SETTINGS = json.loads((MIRROR_DIR / "settings.json").read_text(encoding="utf-8"))
 CONTENT_COLUMNS = (
     "id", "url", "canonical_url", "source", "site", "outlet", "editor", "slug", "tag", "title", "published_at",
     "date_raw", "date_stage", "body_html", "body_text", "digest", "post", "content_hash", "extractor", "encoding", "first_seen",
 )
-
-
-def crawl_ok(spider, store, mirror, **settings):
-    result = run_crawl(spider, store, mirror, **{**MIRROR_SETTINGS, **settings})
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback (most recent call last)" not in result.stderr, result.stderr[-3000:]
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 
 import pytest
 
-from .conftest import rows
+from .conftest import rows, run_crawl
 
 pytestmark = pytest.mark.e2e
 SITE = "http://generic.example.test"
@@ -35,14 +35,7 @@ def test_feed_spider_uses_feed_hints_only_where_the_page_lacks_them(tmp_path, mi
 
 
 def _crawl(spider, store, mirror_url, **args):
-    import subprocess, sys
-    from .conftest import FAST_SETTINGS, PROJECT
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STORE_PATH={store}", "-s", f"MIRROR_URL={mirror_url}"]
-    for k, v in args.items():
-        cmd += ["-a", f"{k}={v}"]
-    for k, v in FAST_SETTINGS.items():
-        cmd += ["-s", f"{k}={v}"]
-    return subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    return run_crawl(spider, store, mirror_url, spider_args=args)
 
 
 @pytest.mark.parametrize("start", ["robots.txt", "sitemap_index.xml"])

@@ -6,22 +6,15 @@ import time
 
 import pytest
 
-from .conftest import MIRROR_DIR, rows, run_crawl
+from .conftest import MIRROR_DIR, MIRROR_SETTINGS, crawl_ok as crawl, rows
 
 pytestmark = pytest.mark.e2e
 
-MIRROR_SETTINGS = json.loads((MIRROR_DIR / "settings.json").read_text(encoding="utf-8"))
 
 
 def run_stats(store, run_index=-1) -> dict:
     run = rows(store, "SELECT * FROM runs ORDER BY id")[run_index]
     return json.loads(run["stats"])
-
-
-def crawl(spider, store, mirror, **settings):
-    result = run_crawl(spider, store, mirror, **{**MIRROR_SETTINGS, **settings})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
 
 
 @pytest.fixture()

@@ -50,7 +50,7 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "updated": stats.get("store/updated_count", 0),
                 "duplicates": stats.get("dedupe/duplicate_count", 0),
                 "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
-                "errors": stats.get("log_count/ERROR", 0),
+                "errors": stats.get("runlog/error_count", 0),
                 "seconds": round(r.get("duration_s") or stats.get("elapsed_time_seconds") or 0.0, 1),
                 "health": "; ".join(f["check"] for f in r.get("health") or []) or "ok",
                 "why": r.get("why") or "",

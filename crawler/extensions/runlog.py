@@ -26,6 +26,9 @@ from ..signals import page_failed
 logger = logging.getLogger(__name__)
 
 
+FETCH_ERRORS = {"dns_error", "connection_refused", "timeout", "connection_lost"}
+
+
 def _host(url: str) -> str:
     try:
         return urlsplit(url).netloc or url
@@ -76,13 +79,17 @@ class RunLog:
     def item_error(self, item, response, spider, failure):
         """A pipeline raised (e.g. the store stayed locked past every retry)."""
         url = item.get("url") if hasattr(item, "get") else None
+        self.stats.inc_value("runlog/error_count")
         self._drop(spider.name, url or getattr(response, "url", None), "pipeline_error", f"{failure.type.__name__}: {failure.value}")
 
     def spider_error(self, failure, response, spider):
         """A callback raised: the page is counted, with its URL, not lost."""
+        self.stats.inc_value("runlog/error_count")
         self._drop(spider.name, getattr(response, "url", None), "spider_error", f"{failure.type.__name__}: {failure.value}")
 
     def page_failed(self, url, reason, detail, source, kind):
+        if reason in FETCH_ERRORS or reason.startswith(("http_", "fetch_error_")) or kind == "listing":
+            self.stats.inc_value("runlog/error_count")
         self._drop(source, url, reason, detail)
         (self.listing_failures if kind == "listing" else self.article_failures).append((url, detail))
 
@@ -126,7 +133,9 @@ class RunLog:
             "duplicates": stats.get("dedupe/duplicate_count", 0),
             "dropped": sum(self.drop_reasons.values()),
             "dropped_by_reason": dict(self.drop_reasons),
-            "errors": stats.get("log_count/ERROR", 0),
+            # this crawler's own errors (Scrapy's log counts are shared by every
+            # crawler of a process): failed fetches, unreadable listings, raised errors
+            "errors": stats.get("runlog/error_count", 0),
             "stats": {k: v for k, v in stats.items()},
         }
         start = stats.get("start_time")

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/evaluate.py                      # zh-dev: ours vs trafilatura, markdown table
     .venv/bin/python bench/evaluate.py --write-readme       # … and put the table into README.md
-    .venv/bin/python bench/evaluate.py --results R.jsonl    # score a results file of `python -m crawler.extract`
+    .venv/bin/python bench/evaluate.py --results R.jsonl    # score a results file of `python -m crawler.batch_extract`
 
 The corpus folder holds ``manifest.jsonl`` (``{"id", "url", "path"}``) and
 ``gold.jsonl`` (``{"id", "title", "published_at", "body", "date_annotated"}``);
@@ -136,7 +136,7 @@ def load_jsonl(path: Path) -> list[dict]:
 
 
 def ours(data: bytes, url: str, page_id: str) -> dict:
-    from crawler.extract import extract_page
+    from crawler.batch_extract import extract_page
 
     return extract_page(data, url, page_id=page_id)
 
@@ -214,7 +214,7 @@ def table(rows: list[tuple[str, dict, float | None]]) -> str:
 def readme_block(header: str, report: str, ratio: str, command: str) -> str:
     return f"""{header} Reproduce with {command} (prints the table and rewrites this block;
 `--corpus DIR` scores another corpus, `--results R.jsonl` scores a results file of
-`python -m crawler.extract --manifest DIR/manifest.jsonl --out R.jsonl`).
+`python -m crawler.batch_extract --manifest DIR/manifest.jsonl --out R.jsonl`).
 
 {report}{ratio}
 
@@ -240,8 +240,8 @@ def readme_block(header: str, report: str, ratio: str, command: str) -> str:
   related-news lists); the one whose own blocks are prose wins. Title: an `<h1>` agreeing with
   `<title>`/`og:title`, else those without the site name.
   No date on the page gives null, never the crawl time.
-- Batch: `python -m crawler.extract --manifest M.jsonl --out R.jsonl` (one result line per page,
-  `error` set on a page that fails, progress on stderr); one page: `python -m crawler.extract FILE --url URL`."""
+- Batch: `python -m crawler.batch_extract --manifest M.jsonl --out R.jsonl` (one result line per page,
+  `error` set on a page that fails, progress on stderr); one page: `python -m crawler.batch_extract FILE --url URL`."""
 
 
 def write_readme(block: str, readme: Path = README) -> None:
@@ -281,7 +281,7 @@ def main(argv=None) -> int:
             for res in mine.values():
                 out.write(json.dumps(res, ensure_ascii=False) + "\n")
 
-    rows = [("ours (`crawler.extract`)", score(mine, gold), median_ms(mine))]
+    rows = [("ours (`crawler.batch_extract`)", score(mine, gold), median_ms(mine))]
     if baseline:
         import trafilatura
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.evaluate import body_scores, date_matches, score, tokenize
-from crawler.extract import extract_manifest_line
+from crawler.batch_extract import extract_manifest_line
 
 SHARED = Path(os.environ.get("SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
 GNE = SHARED / "corpus" / "gne-pages"

@@ -1,4 +1,4 @@
-"""``python -m crawler.extract`` on small invented pages (in tmp_path)."""
+"""``python -m crawler.batch_extract`` on small invented pages (in tmp_path)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import RESULT_FIELDS, extract_page, main, run_manifest
+from crawler.batch_extract import RESULT_FIELDS, extract_page, main, run_manifest
 from crawler.extraction.article import extract_article
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -70,7 +70,7 @@ def corpus(tmp_path: Path) -> Path:
 def test_manifest_run_as_a_subprocess(corpus: Path):
     out = corpus / "results.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.extract", "--manifest", str(corpus / "manifest.jsonl"), "--out", str(out)],
+        [sys.executable, "-m", "crawler.batch_extract", "--manifest", str(corpus / "manifest.jsonl"), "--out", str(out)],
         cwd=PROJECT, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
@@ -113,7 +113,7 @@ def test_manifest_run_as_a_subprocess(corpus: Path):
 
 def test_single_file_prints_one_json_object(corpus: Path):
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.extract", str(corpus / "html" / "gbk.html"), "--url", "http://news.example.cn/a/2.html"],
+        [sys.executable, "-m", "crawler.batch_extract", str(corpus / "html" / "gbk.html"), "--url", "http://news.example.cn/a/2.html"],
         cwd=PROJECT, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr

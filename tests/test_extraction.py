@@ -8,8 +8,10 @@ import pytest
 from crawler.extraction.article import apply_template, extract_article, parse_html
 from crawler.extraction.dates import CHINA_TZ
 from crawler.extraction.decode import decode_html, detect_encoding, normalize_encoding
-from crawler.extraction.generic import choose_title, drop_leading_header_blocks
-from crawler.extraction.metadata import page_metadata
+from crawler.extraction.body import body_blocks
+from crawler.extraction.boilerplate import trim_blocks
+from crawler.extraction.generic import title_with_source
+from crawler.extraction.page_metadata import page_metadata
 from crawler.sources import DECLARED, source_for_url
 from crawler.sources.chinadevelopment import TEMPLATES
 
@@ -102,13 +104,13 @@ def test_json_ld_and_open_graph_metadata():
 
 def test_choose_title_prefers_h1_that_agrees_with_title_tag():
     root = parse_html(page("<h1>网站名称</h1><h1>真正的标题文字</h1>", title="真正的标题文字_中国发展网"))
-    assert choose_title(root, ("中国发展网",)) == "真正的标题文字"
+    assert title_with_source(root, ("中国发展网",)) == ("真正的标题文字", "h1")
 
 
 def test_leading_headline_and_meta_line_are_dropped_from_generic_bodies():
     container = lxml.html.fragment_fromstring("<h2>标题文字</h2><p>来源：中国发展网 2022-06-08</p><p>正文第一句。</p>", create_parent="div")
-    drop_leading_header_blocks(container, "标题文字")
-    assert [p.text_content() for p in container] == ["正文第一句。"]
+    blocks = trim_blocks(body_blocks(container, None, split_br=True), "标题文字")
+    assert [block.text for block in blocks] == ["正文第一句。"]
 
 
 def test_decoding_gbk_served_as_utf8():

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import RESULT_FIELDS, extract_page
+from crawler.batch_extract import RESULT_FIELDS, extract_page
 from crawler.extraction.article import extract_article
 from crawler.extraction.body import body_text, sanitize_html
 from crawler.extraction.dates import CHINA_TZ, find_date, parse_date

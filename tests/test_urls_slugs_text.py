@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.extraction.meta import parse_editor, parse_outlet
+from crawler.extraction.bylines import parse_editor, parse_outlet
 from crawler.extraction.text import fingerprint_text
 from crawler.extraction.titles import clean_title
 from crawler.urls import canonicalize

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import lxml.html
@@ -19,9 +19,10 @@ from ..sources.base import SourceDecl, Template
 from . import generic
 from .body import body_text, clean_body_element
 from .decode import decode_html, unwrap_crawl_wrapper
-from .dates import CHINA_TZ, FoundDate, date_from_url, find_date, year_from_url
-from .meta import parse_editor, parse_outlet
-from .metadata import page_metadata, script_date
+from .dates import FoundDate, date_from_url, find_date
+from .bylines import parse_editor, parse_outlet
+from .options import ExtractionOptions
+from .page_metadata import PageMetadata, page_metadata, script_date
 from .text import normalize_space
 from .titles import clean_title
 
@@ -54,9 +55,6 @@ class Extraction:
         self.date_precision = found.precision
         self.published_at_page = found.page_iso
         return True
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*>", re.I)
@@ -153,77 +151,97 @@ def extract_article(
     source: SourceDecl | None = None,
     fetched_at: datetime | None = None,
 ) -> Extraction:
-    """Title, publication time, outlet, editor and body of one article page."""
+    """Title, publication time, outlet, editor and body of one article page.
+
+    Year-less dates (06月08日) take their year from the URL, else from ``fetched_at``;
+    relative ones (3小时前) need ``fetched_at``. Without it (a saved page) neither is
+    guessed."""
     result = Extraction(url=url)
     try:
-        _extract(html, url, source, fetched_at or datetime.now(CHINA_TZ), result, fetch_time_known=fetched_at is not None)
+        _extract(html, ExtractionOptions.for_page(url, source=source, fetched_at=fetched_at), result)
     except Exception as exc:  # the extractor must never stop a crawl
         logger.exception("extraction failed for %s", url)
         result.error = f"extractor_exception: {type(exc).__name__}: {exc}"
     return result
 
 
-def _extract(html, url, source, now, result: Extraction, fetch_time_known: bool = True) -> None:
-    # Year-less dates (06月08日) take their year from the URL, else from the fetch time;
-    # relative ones (3小时前) need the fetch time. Without a known fetch time (a saved page)
-    # neither is guessed.
+def _extract(html, options: ExtractionOptions, result: Extraction) -> None:
     root = parse_html(html)
     if root is None:
         result.error = "empty_or_unparseable_html"
         return
-    site_names = source.site_names if source else ()
     meta = page_metadata(root)
-    url_year = year_from_url(url)
-
     # 1. site rules
-    fields = None
-    if source is not None:
-        for template in source.templates:
-            fields = apply_template(root, template)
-            if fields is not None:
-                result.extractor = f"site:{source.name}/{template.name}"
-                break
-    if fields is not None:
-        result.title = clean_title(fields["title"], site_names)
-        result.stages["title"] = result.stages["body"] = result.extractor
-        result.body_html = clean_body_element(fields["body"], url)
-        default_year = url_year or (now.year if fetch_time_known else None)
-        result.set_date(find_date(fields["date_text"], default_year=default_year, now=now, allow_relative=fetch_time_known), "site_meta_line")
-        result.outlet = parse_outlet(fields["outlet_text"], site_names)
-        result.editor = parse_editor(fields["editor_text"]) or _page_editor(root)
-
+    _apply_site_rules(root, options, result)
     # 2. page metadata (JSON-LD, Open Graph, CMS meta tags)
-    result.set_date(meta.date(now), f"metadata:{meta.date_origin}")
-
+    result.set_date(meta.date(options.now), f"metadata:{meta.date_origin}")
     # 3. generic extraction: body, then title (h1 agreeing with <title>/og:title …) and date in the text
     if not result.body_html:
-        generic_result = generic.extract(root, html, url, now=now, site_names=site_names, fetch_time_known=fetch_time_known)
-        result.extractor = generic_result.extractor
-        result.stages["body"] = generic_result.extractor
-        result.body_html = generic_result.body_html
-        if not result.title and generic_result.title:
-            result.title = generic_result.title
-            result.stages["title"] = f"generic:{generic_result.title_source}"
-        result.set_date(generic_result.date, generic_result.date_stage or "generic:text_near_title")
-        result.outlet = result.outlet or generic_result.outlet
-        result.editor = result.editor or generic_result.editor
-
-    # 4. a publication time handed to the page's scripts (var pubtime = '2019-09-23 07:48')
-    if not result.published_at:
-        found, origin = script_date(root, now)
-        result.set_date(found, f"script:{origin}")
-    # 5. the date written in the URL path (a full day only)
-    result.set_date(date_from_url(url, now=now), "url")
-    # 6. the page's own modification time, when it states nothing else
-    if not result.published_at:
-        found, origin = meta.modified_date(now)
-        result.set_date(found, f"metadata_modified:{origin}")
-    if not result.title and meta.title:
-        result.title = clean_title(meta.title, site_names)
-        result.stages["title"] = "metadata"
-    if not result.title:
-        result.title = clean_title(_text(_first(root, "title")), site_names)
-        result.stages["title"] = "title"
+        _apply_generic(root, options, result)
+    # 4.–6. dates the page states outside its text
+    _apply_late_dates(root, meta, options, result)
+    _apply_fallback_title(root, meta, options, result)
     result.stages["date"] = result.date_stage
     result.body_text = body_text(result.body_html)
     result.outlet = result.outlet or meta.outlet
+
+
+def _matching_template(root: etree._Element, source: SourceDecl) -> tuple[Template, dict] | tuple[None, None]:
+    """The first of the source's templates that applies, with the fields it read."""
+    for template in source.templates:
+        fields = apply_template(root, template)
+        if fields is not None:
+            return template, fields
+    return None, None
+
+
+def _apply_site_rules(root: etree._Element, options: ExtractionOptions, result: Extraction) -> None:
+    source = options.source
+    if source is None:
+        return
+    template, fields = _matching_template(root, source)
+    if template is None:
+        return
+    result.extractor = f"site:{source.name}/{template.name}"
+    result.title = clean_title(fields["title"], options.site_names)
+    result.stages["title"] = result.stages["body"] = result.extractor
+    result.body_html = clean_body_element(fields["body"], options.url)
+    found = find_date(fields["date_text"], default_year=options.default_year, now=options.now, allow_relative=options.fetch_time_known)
+    result.set_date(found, "site_meta_line")
+    result.outlet = parse_outlet(fields["outlet_text"], options.site_names)
+    result.editor = parse_editor(fields["editor_text"]) or _page_editor(root)
+
+
+def _apply_generic(root: etree._Element, options: ExtractionOptions, result: Extraction) -> None:
+    generic_result = generic.extract(root, options)
+    result.extractor = generic_result.extractor
+    result.stages["body"] = generic_result.extractor
+    result.body_html = generic_result.body_html
+    if not result.title and generic_result.title:
+        result.title = generic_result.title
+        result.stages["title"] = f"generic:{generic_result.title_source}"
+    result.set_date(generic_result.date, generic_result.date_stage or "generic:text_near_title")
+    result.outlet = result.outlet or generic_result.outlet
+    result.editor = result.editor or generic_result.editor
+
+
+def _apply_late_dates(root: etree._Element, meta: PageMetadata, options: ExtractionOptions, result: Extraction) -> None:
+    # 4. a publication time handed to the page's scripts (var pubtime = '2019-09-23 07:48')
+    if not result.published_at:
+        found, origin = script_date(root, options.now)
+        result.set_date(found, f"script:{origin}")
+    # 5. the date written in the URL path (a full day only)
+    result.set_date(date_from_url(options.url, now=options.now), "url")
+    # 6. the page's own modification time, when it states nothing else
+    if not result.published_at:
+        found, origin = meta.modified_date(options.now)
+        result.set_date(found, f"metadata_modified:{origin}")
+
+
+def _apply_fallback_title(root: etree._Element, meta: PageMetadata, options: ExtractionOptions, result: Extraction) -> None:
+    if not result.title and meta.title:
+        result.title = clean_title(meta.title, options.site_names)
+        result.stages["title"] = "metadata"
+    if not result.title:
+        result.title = clean_title(_text(_first(root, "title")), options.site_names)
+        result.stages["title"] = "title"

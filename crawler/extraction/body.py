@@ -199,94 +199,102 @@ def _blocks(container: etree._Element, split_br: bool = False, copy_blocks: bool
     one block per line (generic extraction: boilerplate lines then stand alone).
     ``copy_blocks=False``: block elements are taken out of ``container`` itself (which the
     caller then no longer needs) instead of copied."""
+    flattener = _Flattener(split_br, copy_blocks)
+    flattener.walk(container)
+    flattener.flush()
+    return flattener.blocks
 
-    def detach(el: etree._Element) -> etree._Element:
-        if copy_blocks:
+
+class _Flattener:
+    """Walks a body node, collecting block elements; inline content between blocks is
+    gathered into a pending ``<p>`` that becomes a block of its own when the next
+    block starts (``flush``)."""
+
+    def __init__(self, split_br: bool, copy_blocks: bool):
+        self.split_br = split_br
+        self.copy_blocks = copy_blocks
+        self.blocks: list[etree._Element] = []
+        self.pending = lxml.html.Element("p")
+        self.last: etree._Element | None = None  # pending's last child (len() on lxml elements is O(n))
+
+    def detach(self, el: etree._Element) -> etree._Element:
+        if self.copy_blocks:
             return _strip_tail(el)
         el.tail = None
         return el
 
-    blocks: list[etree._Element] = []
-    pending = lxml.html.Element("p")
-    last: etree._Element | None = None  # pending's last child (len() on lxml elements is O(n))
-
-    def flush() -> None:
-        nonlocal pending, last
-        if pending.text is None and last is None:
+    def flush(self) -> None:
+        if self.pending.text is None and self.last is None:
             return  # nothing collected: keep the empty element
-        if normalize_space(pending.text_content()) or pending.find(".//img") is not None:
-            blocks.append(pending)
-        pending, last = lxml.html.Element("p"), None
+        if normalize_space(self.pending.text_content()) or self.pending.find(".//img") is not None:
+            self.blocks.append(self.pending)
+        self.pending, self.last = lxml.html.Element("p"), None
 
-    def add_inline_text(text: str | None) -> None:
+    def add_text(self, text: str | None) -> None:
         if not text:
             return
-        if last is not None:
-            last.tail = (last.tail or "") + text
+        if self.last is not None:
+            self.last.tail = (self.last.tail or "") + text
         else:
-            pending.text = (pending.text or "") + text
+            self.pending.text = (self.pending.text or "") + text
 
-    def add_inline(el: etree._Element) -> None:
-        nonlocal last
-        pending.append(el)
-        last = el
+    def add_inline(self, el: etree._Element) -> None:
+        self.pending.append(el)
+        self.last = el
 
-    def walk(node: etree._Element) -> None:
-        add_inline_text(node.text)
+    def walk(self, node: etree._Element) -> None:
+        self.add_text(node.text)
         for child in node:
-            if not isinstance(child.tag, str):
-                add_inline_text(child.tail)
-                continue
-            tag = child.tag.lower()
-            if split_br and tag == "table" and _is_layout_table(child):
-                flush()
-                walk_layout(child)
-                flush()
-                add_inline_text(child.tail)
-            elif split_br and tag in ("p", "div") and _has_br_child(child) and not _has_block_child(child):
-                flush()
-                walk(child)
-                flush()
-                add_inline_text(child.tail)
-            elif tag in BLOCK_TAGS:
-                flush()
-                tail = child.tail
-                blocks.append(detach(child))
-                add_inline_text(tail)
-            elif tag in CONTAINER_TAGS and _has_block_child(child):
-                flush()
-                walk(child)
-                flush()
-                add_inline_text(child.tail)
-            elif tag == "div":
-                flush()
-                tail = child.tail
-                para = detach(child)
-                para.tag = "p"
-                blocks.append(para)
-                add_inline_text(tail)
-            elif tag == "br" and _text_after_br(pending):
-                flush()
-                add_inline_text(child.tail)
+            if isinstance(child.tag, str):
+                self.child(child, child.tag.lower())
             else:
-                add_inline(_strip_tail(child))
-                add_inline_text(child.tail)
+                self.add_text(child.tail)
 
-    def walk_layout(node: etree._Element) -> None:
+    def child(self, child: etree._Element, tag: str) -> None:
+        if self.split_br and tag == "table" and _is_layout_table(child):
+            self.on_its_own(child, self.walk_layout)
+        elif self.split_br and tag in ("p", "div") and _has_br_child(child) and not _has_block_child(child):
+            self.on_its_own(child, self.walk)
+        elif tag in BLOCK_TAGS:
+            self.block(child)
+        elif tag in CONTAINER_TAGS and _has_block_child(child):
+            self.on_its_own(child, self.walk)
+        elif tag == "div":
+            self.block(child, as_paragraph=True)
+        elif tag == "br" and _text_after_br(self.pending):
+            self.flush()
+            self.add_text(child.tail)
+        else:
+            self.add_inline(_strip_tail(child))
+            self.add_text(child.tail)
+
+    def on_its_own(self, child: etree._Element, walk) -> None:
+        """A node whose content is walked between two flushes (nothing inline joins it)."""
+        self.flush()
+        walk(child)
+        self.flush()
+        self.add_text(child.tail)
+
+    def block(self, child: etree._Element, as_paragraph: bool = False) -> None:
+        self.flush()
+        tail = child.tail
+        block = self.detach(child)
+        if as_paragraph:
+            block.tag = "p"
+        self.blocks.append(block)
+        self.add_text(tail)
+
+    def walk_layout(self, node: etree._Element) -> None:
         """A table used for page layout: each cell is a container of its own."""
         for sub in node:
             if not isinstance(sub.tag, str):
                 continue
-            flush()
+            self.flush()
             if sub.tag in ("td", "th"):
-                walk(sub)
+                self.walk(sub)
             elif sub.tag in ("tbody", "thead", "tfoot", "tr"):
-                walk_layout(sub)
-            flush()
-
-    walk(container)
-    flush()
-    return blocks
+                self.walk_layout(sub)
+            self.flush()
 
 
 def _strip_tail(el: etree._Element) -> etree._Element:

@@ -148,51 +148,70 @@ MENU_ITEM_CHARS = 25  # average length of such lines
 END_MARKER_PROSE_AFTER = 0.3  # an end marker followed by more prose than this share is not the end
 
 
-def _block_text(block) -> str:
-    return block.text  # body.Block texts are whitespace-normalized already
+class _Marks:
+    """The blocks' texts, what each one is (junk, prose) and which ones are kept so far."""
+
+    def __init__(self, blocks: list):
+        self.texts = [b.text for b in blocks]  # body.Block texts are whitespace-normalized already
+        densities = [b.link_density for b in blocks]
+        self.junk = [
+            is_junk_line(t, normalized=True) or is_link_list(t, d) or is_copyright(t, normalized=True)
+            for t, d in zip(self.texts, densities)
+        ]
+        self.prose = [not j and is_prose(t, d, normalized=True) for t, j, d in zip(self.texts, self.junk, densities)]
+        self.keep = [True] * len(blocks)
+        first_prose = self.first_prose()
+        # text without any sentence (verse, a list): no run rules
+        self.any_prose = first_prose < len(blocks)
+
+    def first_prose(self, kept_only: bool = False) -> int:
+        return next((i for i, p in enumerate(self.prose) if p and (self.keep[i] or not kept_only)), len(self.texts))
+
+    def drop(self, indexes) -> None:
+        for i in indexes:
+            self.keep[i] = False
 
 
-def trim_blocks(blocks: Sequence, title: str = "", *, text_of=_block_text, density_of=lambda b: b.link_density) -> list:
-    """Drop what surrounds the article in an extracted body: navigation and the
-    headline/meta lines above it, boilerplate blocks inside it, everything after
+def trim_blocks(blocks: Sequence, title: str = "") -> list:
+    """Drop what surrounds the article in an extracted body (``body.Block``s): navigation
+    and the headline/meta lines above it, boilerplate blocks inside it, everything after
     an end marker (``责任编辑``, ``相关新闻``, ``【纠错】`` …) once most of the text is
     behind us, and footer runs below it."""
     blocks = list(blocks)
-    texts = [normalize_space(text_of(b)) if text_of is not _block_text else b.text for b in blocks]
-    densities = [density_of(b) for b in blocks]
-    junk = [
-        is_junk_line(t, normalized=True) or is_link_list(t, d) or is_copyright(t, normalized=True)
-        for t, d in zip(texts, densities)
-    ]
-    prose = [not j and is_prose(t, d, normalized=True) for t, j, d in zip(texts, junk, densities)]
-    keep = [True] * len(blocks)
+    marks = _Marks(blocks)
+    _trim_head(marks, title)
+    _cut_at_end_marker(marks)
+    _trim_footer(marks)
+    return [blocks[i] for i in _without_single_junk(marks)]
 
-    # 1. head: everything up to the headline when no prose comes before it ...
-    first_prose = next((i for i, p in enumerate(prose) if p), len(blocks))
-    for i in range(min(first_prose + 1, len(blocks))):
+
+def _trim_head(marks: _Marks, title: str) -> None:
+    """1. head: everything up to the headline when no prose comes before it, a leading run
+    of non-prose blocks that looks like navigation, and the headline, breadcrumb and meta
+    lines right above the first paragraph."""
+    texts, junk = marks.texts, marks.junk
+    first_prose = marks.first_prose()
+    for i in range(min(first_prose + 1, len(texts))):
         if _is_title_line(texts[i], title):
-            for j in range(i + 1):
-                keep[j] = False
+            marks.drop(range(i + 1))
             break
-    # ... a leading run of non-prose blocks that looks like navigation ...
-    any_prose = first_prose < len(blocks)  # text without any sentence (verse, a list): no run rules
-    run = [i for i in range(first_prose) if keep[i]] if any_prose else []
+    run = [i for i in range(first_prose) if marks.keep[i]] if marks.any_prose else []
     if any(junk[i] for i in run) or _menu_like([texts[i] for i in run]):
-        for i in run:
-            if junk[i] or not (_is_subhead(texts[i]) or _sentence_part(texts[i])):
-                keep[i] = False
-    # ... and the headline, breadcrumb and meta lines right above the first paragraph
-    first_prose = next((i for i, p in enumerate(prose) if p and keep[i]), len(blocks))
-    for i in range(len(blocks)):
-        if not keep[i]:
+        marks.drop(i for i in run if junk[i] or not (_is_subhead(texts[i]) or _sentence_part(texts[i])))
+    first_prose = marks.first_prose(kept_only=True)
+    for i in range(len(texts)):
+        if not marks.keep[i]:
             continue
         if i < first_prose and is_header_line(texts[i], title):
-            keep[i] = False
+            marks.keep[i] = False
             continue
         break
 
-    # 2. an end marker after most of the article's prose: the rest is boilerplate (unless the
-    # article visibly goes on: prose right after it and much more of it, e.g. a photo credit)
+
+def _cut_at_end_marker(marks: _Marks) -> None:
+    """2. an end marker after most of the article's prose: the rest is boilerplate (unless the
+    article visibly goes on: prose right after it and much more of it, e.g. a photo credit)."""
+    texts, keep, prose = marks.texts, marks.keep, marks.prose
     prose_sizes = [len(t) if k and p else 0 for t, k, p in zip(texts, keep, prose)]
     total = sum(prose_sizes) or 1
     seen = 0
@@ -200,31 +219,35 @@ def trim_blocks(blocks: Sequence, title: str = "", *, text_of=_block_text, densi
         if not keep[i]:
             continue
         if seen >= 0.5 * total and len(text) <= JUNK_LINE_MAX and END_MARKER_RE.match(text):
-            following = next((j for j in range(i + 1, len(blocks)) if keep[j]), None)
+            following = next((j for j in range(i + 1, len(texts)) if keep[j]), None)
             goes_on = following is not None and prose[following] and (
                 total - seen - prose_sizes[i] > END_MARKER_PROSE_AFTER * total)
-            if goes_on:
-                seen += prose_sizes[i]
-                continue
-            for j in range(i, len(blocks)):
-                keep[j] = False
-            break
+            if not goes_on:
+                marks.drop(range(i, len(texts)))
+                return
         seen += prose_sizes[i]
 
-    # 3. a trailing run of non-prose blocks that looks like a footer: from its first
-    # boilerplate block on, or all of it when it is long (a signature line or two stays)
-    last_prose = max((i for i, p in enumerate(prose) if p and keep[i]), default=-1)
-    tail = [i for i in range(last_prose + 1, len(blocks)) if keep[i]] if any_prose else []
+
+def _trim_footer(marks: _Marks) -> None:
+    """3. a trailing run of non-prose blocks that looks like a footer: from its first
+    boilerplate block on, or all of it when it is long (a signature line or two stays)."""
+    if not marks.any_prose:
+        return
+    texts, keep, junk = marks.texts, marks.keep, marks.junk
+    last_prose = max((i for i, p in enumerate(marks.prose) if p and keep[i]), default=-1)
+    tail = [i for i in range(last_prose + 1, len(texts)) if keep[i]]
     first_junk = next((n for n, i in enumerate(tail) if junk[i]), len(tail))
     cut = 0 if _menu_like([texts[i] for i in tail[:first_junk]]) else first_junk
-    for i in tail[cut:]:
-        keep[i] = False
+    marks.drop(tail[cut:])
 
-    # 4. single boilerplate blocks anywhere; trailing notices
-    kept = [i for i in range(len(blocks)) if keep[i] and not (junk[i] and not is_copyright(texts[i], normalized=True))]
+
+def _without_single_junk(marks: _Marks) -> list[int]:
+    """4. the kept blocks without single boilerplate blocks anywhere, and without trailing notices."""
+    texts = marks.texts
+    kept = [i for i in range(len(texts)) if marks.keep[i] and not (marks.junk[i] and not is_copyright(texts[i], normalized=True))]
     while kept and is_copyright(texts[kept[-1]], normalized=True):
         kept.pop()
-    return [blocks[i] for i in kept]
+    return kept
 
 
 def _menu_like(texts: list[str]) -> bool:

@@ -159,17 +159,29 @@ def detect_encoding(body: bytes, declared: str | None = None) -> str:
         return bom
     utf8 = _is_multibyte_utf8(body)
     candidates = [c for c in (normalize_encoding(declared), meta_charset(body)) if c]
+    return (
+        _clean_declaration(body, candidates, utf8)
+        or ("utf-8" if utf8 or decodes_cleanly(body, "utf-8") else None)
+        or _near_fit(body, candidates)
+    )
+
+
+def _clean_declaration(body: bytes, candidates: list[str], utf8: bool) -> str | None:
+    """The first declared charset the bytes decode under without an error (a page that
+    is valid UTF-8 is UTF-8, whatever it declares: content check)."""
     for candidate in candidates:
         if candidate == "utf-8" or utf8:
-            # a page that is valid UTF-8 is UTF-8, whatever it declares (content check)
             if utf8 or decodes_cleanly(body, "utf-8"):
                 return "utf-8"
             continue
         if decodes_cleanly(body, candidate):
             return _mojibake_guess(body, candidate) or candidate
-    if utf8 or decodes_cleanly(body, "utf-8"):
-        return "utf-8"
-    # nothing declared decodes cleanly: a declaration that nearly fits beats a guess
+    return None
+
+
+def _near_fit(body: bytes, candidates: list[str]) -> str:
+    """Nothing decodes cleanly: a declaration that nearly fits beats a guess; a guess
+    beats GB18030, the commonest charset of a page that says nothing."""
     for candidate in candidates:
         if candidate != "utf-8" and _acceptable(body, candidate):
             return candidate

@@ -14,10 +14,8 @@ just above the body, then a closing attribution line of the body
 from __future__ import annotations
 
 import copy
-import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 import lxml.html
 import trafilatura
@@ -25,21 +23,15 @@ from lxml import etree
 
 from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
 from .body import Block, body_blocks, join_blocks
-from .dates import FoundDate, find_attribution_date, find_date, find_last_date, year_from_url
-from .meta import parse_editor, parse_outlet
+from .dates import FoundDate, find_attribution_date, find_date, find_last_date
+from .bylines import parse_editor, parse_outlet
+from .options import ExtractionOptions
 from .text import normalize_space
 from .titles import clean_title, headline_from_title
 
-try:  # trafilatura's port of readability: the algorithm its own comparison uses, ~3x faster
-    from trafilatura.readability_lxml import Document as _ReadabilityDocument
-
-    _READABILITY_PARTIAL = False
-except ImportError:  # pragma: no cover - older/newer trafilatura: readability-lxml itself
-    from readability import Document as _ReadabilityDocument
-
-    _READABILITY_PARTIAL = True
-
-logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
+# trafilatura's port of readability: the algorithm its own comparison uses, ~3x faster than
+# readability-lxml (which is therefore not a dependency)
+from trafilatura.readability_lxml import Document as _ReadabilityDocument
 
 # a labelled publication time: short labels need their colon (时间：), longer ones do not (发表于 2005-9-15)
 DATE_LABEL_RE = re.compile(
@@ -47,7 +39,6 @@ DATE_LABEL_RE = re.compile(
     r"|(?:发表于|发布于|更新于|发帖于|Posted(?:\s+on)?|Published(?:\s+on)?)\s*[:：]?\s*",
     re.I,
 )
-META_LINE_RE = re.compile(r"(?:来源|作者|记者|编辑|发布时间|发布日期|时间|日期|字号|浏览|阅读)\s*[:：]|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
 
 
 @dataclass
@@ -64,15 +55,10 @@ class GenericResult:
 
 # --- title ----------------------------------------------------------------------------
 
-def choose_title(root: etree._Element, site_names=()) -> str:
-    """The headline: an ``<h1>`` (else ``<h2>``) that agrees with the headline part of
-    ``<title>`` or with ``og:title``, else ``og:title``, else the headline part of
-    ``<title>``, else the first ``<h1>``."""
-    return title_with_source(root, site_names)[0]
-
-
 def title_with_source(root: etree._Element, site_names=()) -> tuple[str, str | None]:
-    """``(title, where it came from)``: see ``choose_title``."""
+    """``(title, where it came from)``. The headline: an ``<h1>`` (else ``<h2>``) that
+    agrees with the headline part of ``<title>`` or with ``og:title``, else ``og:title``,
+    else the headline part of ``<title>``, else the first ``<h1>``."""
     raw_title = normalize_space(" ".join(el.text_content() for el in root.iter("title")))
     page_title = headline_from_title(clean_title(raw_title, site_names))
     og = root.xpath("//meta[@property='og:title' or @name='og:title']/@content")
@@ -165,10 +151,7 @@ def readability_body(root: etree._Element, url: str) -> etree._Element | None:
     """The readability algorithm's article node (links are made absolute later, when
     the body is sanitized). ``root`` should be ``prepared`` (no comments or scripts)."""
     try:
-        if _READABILITY_PARTIAL:  # pragma: no cover
-            summary = _ReadabilityDocument(copy.deepcopy(root)).summary(html_partial=True)
-        else:
-            summary = _ReadabilityDocument(copy.deepcopy(root)).summary()
+        summary = _ReadabilityDocument(copy.deepcopy(root)).summary()
     except Exception:
         return None
     return _container(summary)
@@ -256,23 +239,6 @@ def generic_body(root: etree._Element, url: str, title: str) -> tuple[list[Block
     return blocks, "readability" if second_won else "trafilatura"
 
 
-def drop_leading_header_blocks(container: etree._Element, title: str) -> None:
-    """Generic extractors often keep the headline and the meta line
-    (``来源：… 2022-06-08``) as the first blocks of the body: drop them."""
-    for block in list(container)[:4]:
-        if not isinstance(block.tag, str):
-            continue
-        text = normalize_space(block.text_content())
-        if not text:
-            continue
-        is_title = title and (text == title or (block.tag in ("h1", "h2", "h3") and (text in title or title in text)))
-        is_meta = len(text) < 80 and "。" not in text and META_LINE_RE.search(text)
-        if is_title or is_meta:
-            block.getparent().remove(block)
-            continue
-        break
-
-
 # --- date -----------------------------------------------------------------------------
 
 def visible_text(root: etree._Element) -> str:
@@ -291,45 +257,36 @@ def visible_text(root: etree._Element) -> str:
     return normalize_space(" ".join(parts))
 
 
-_visible_text = visible_text  # old name
-
-
-def date_near_title(
-    text: str, title: str, *, default_year: int | None, now: datetime, allow_relative: bool = True,
-    labelled_fallback: bool = True,
-) -> tuple[FoundDate | None, str]:
-    """The first date in the lines right after the headline; else (``labelled_fallback``)
-    a labelled date anywhere. Returns the date and the text window after the headline."""
+def date_near_title(text: str, title: str, options: ExtractionOptions) -> tuple[FoundDate | None, str]:
+    """The first date in the lines right after the headline, and that text window."""
     found, window = None, ""
-    if title:
-        key = title[: min(len(title), 12)]
-        start = 0
-        for _ in range(3):  # the headline may first appear in a breadcrumb
-            idx = text.find(key, start)
-            if idx < 0:
-                break
-            candidate = text[idx + len(key): idx + len(title) + 300]
-            window = window or candidate
-            found = find_date(candidate, default_year=default_year, now=now, allow_relative=allow_relative)
-            if found is not None:
-                window = candidate
-                break
-            start = idx + len(key)
-    if found is None and labelled_fallback:
-        found = labelled_date(text, now=now)
+    if not title:
+        return found, window
+    key = title[: min(len(title), 12)]
+    start = 0
+    for _ in range(3):  # the headline may first appear in a breadcrumb
+        idx = text.find(key, start)
+        if idx < 0:
+            break
+        candidate = text[idx + len(key): idx + len(title) + 300]
+        window = window or candidate
+        found = find_date(candidate, default_year=options.default_year, now=options.now, allow_relative=options.fetch_time_known)
+        if found is not None:
+            return found, candidate
+        start = idx + len(key)
     return found, window
 
 
-def labelled_date(text: str, *, now: datetime) -> FoundDate | None:
+def labelled_date(text: str, options: ExtractionOptions) -> FoundDate | None:
     """The first date right after a label such as ``发布时间：`` or ``发表于`` anywhere in the text."""
     for match in DATE_LABEL_RE.finditer(text):
-        found = find_date(text[match.end(): match.end() + 40], default_year=None, now=now, allow_relative=False)
+        found = find_date(text[match.end(): match.end() + 40], default_year=None, now=options.now, allow_relative=False)
         if found is not None:
             return found
     return None
 
 
-def date_above_body(text: str, blocks: list[Block], *, now: datetime) -> FoundDate | None:
+def date_above_body(text: str, blocks: list[Block], options: ExtractionOptions) -> FoundDate | None:
     """The date in the lines just above the first paragraph of the body (the meta line
     between headline and article), when the headline itself was not found."""
     for block in blocks[:2]:
@@ -338,37 +295,46 @@ def date_above_body(text: str, blocks: list[Block], *, now: datetime) -> FoundDa
             continue
         idx = text.find(key)
         if idx > 0:
-            return find_last_date(text[max(0, idx - 160): idx], now=now)
+            return find_last_date(text[max(0, idx - 160): idx], now=options.now)
     return None
 
 
-def extract(
-    root: etree._Element, html: str | bytes, url: str, *, now: datetime, site_names=(), fetch_time_known: bool = True
-) -> GenericResult:
-    title, title_source = title_with_source(root, site_names)
-    text = visible_text(root)
-    blocks, which = generic_body(root, url, title)
-    body_html = join_blocks(blocks)
-    # the date chain after page metadata (see article.py): each stage only when the previous found nothing
-    default_year = year_from_url(url) or (now.year if fetch_time_known else None)
-    found, window = date_near_title(
-        text, title, default_year=default_year, now=now, allow_relative=fetch_time_known, labelled_fallback=False
+def body_attribution_date(blocks: list[Block], options: ExtractionOptions) -> FoundDate | None:
+    """The date of a reprint's closing attribution line (``——《北京之春》1996年6月号``)."""
+    return find_attribution_date("\n".join(block.text for block in blocks[-3:]), now=options.now)
+
+
+def find_generic_date(text: str, title: str, blocks: list[Block], options: ExtractionOptions) -> tuple[FoundDate | None, str | None, str]:
+    """``(date, stage, text window after the headline)``: the date chain after page
+    metadata (see article.py), each stage only when the previous found nothing."""
+    found, window = date_near_title(text, title, options)
+    if found is not None:
+        return found, "generic:text_near_title", window
+    stages = (
+        ("generic:labelled_meta_line", lambda: labelled_date(text, options)),
+        ("generic:text_above_body", lambda: date_above_body(text, blocks, options) if blocks else None),
+        ("generic:body_attribution", lambda: body_attribution_date(blocks, options) if blocks else None),
     )
-    stage = "generic:text_near_title"
-    if found is None:
-        found, stage = labelled_date(text, now=now), "generic:labelled_meta_line"
-    if found is None and blocks:
-        found, stage = date_above_body(text, blocks, now=now), "generic:text_above_body"
-    if found is None and blocks:
-        found, stage = find_attribution_date("\n".join(block.text for block in blocks[-3:]), now=now), "generic:body_attribution"
-    outlet = parse_outlet(window, site_names) if window and ("来源" in window) else None
+    for stage, find in stages:
+        found = find()
+        if found is not None:
+            return found, stage, window
+    return None, None, window
+
+
+def extract(root: etree._Element, options: ExtractionOptions) -> GenericResult:
+    title, title_source = title_with_source(root, options.site_names)
+    text = visible_text(root)
+    blocks, which = generic_body(root, options.url, title)
+    found, stage, window = find_generic_date(text, title, blocks, options)
+    outlet = parse_outlet(window, options.site_names) if window and ("来源" in window) else None
     return GenericResult(
         title=title,
-        body_html=body_html,
+        body_html=join_blocks(blocks),
         date=found,
         outlet=outlet,
         editor=parse_editor(text[-3000:]) if ("责任编辑" in text) else None,
         extractor=f"generic:{which}",
-        date_stage=stage if found is not None else None,
+        date_stage=stage,
         title_source=title_source,
     )

@@ -191,7 +191,15 @@ class NewsSpider(BaseNewsSpider):
             self._unreadable(listing, "listing_not_html", "list page is not HTML")
             return
         self.crawler.stats.inc_value("listing/page_count")
-        seen: set[str] = set()
+        articles, next_page = self._list_links(response, page)
+        for url in articles:
+            yield self.article_request(url, parent=listing)
+        if next_page and self._follow_older_list_page(response, articles, page):
+            yield self.listing_request(next_page, self.parse_list, listing, page=page + 1)
+
+    def _list_links(self, response, page: int) -> tuple[list[str], str | None]:
+        """The list page's article links (in page order, once each) and its next page."""
+        articles: dict[str, None] = {}
         next_page = None
         for link in response.css("a[href]"):
             href = (link.attrib.get("href") or "").strip()
@@ -201,24 +209,28 @@ class NewsSpider(BaseNewsSpider):
             if url is None:
                 continue
             if self.accepts_article(url):
-                if url not in seen:
-                    seen.add(url)
-                    yield self.article_request(url, parent=listing)
-                continue
-            if next_page is None and is_next_page(url, " ".join(link.css("::text").getall()), response.url, page):
+                articles.setdefault(url)
+            elif next_page is None and is_next_page(url, " ".join(link.css("::text").getall()), response.url, page):
                 next_page = url
+        return list(articles), next_page
+
+    def _follow_older_list_page(self, response, articles: list[str], page: int) -> bool:
+        """Page ``page + 1`` is wanted: within LIST_MAX_PAGES, and this page is not mostly
+        known already (lists are newest first: once a page is, older pages are too)."""
         max_pages = self.settings.getint("LIST_MAX_PAGES", self.source.discovery.max_list_pages if self.source else 5)
-        if not next_page or page >= max_pages:
-            return
-        # lists are newest first: once a page is mostly known, older pages are too
-        known = sum(1 for url in seen if self.is_known(url))
-        threshold = self.settings.getfloat("LISTING_STOP_KNOWN_SHARE", 0.5)
+        if page >= max_pages:
+            return False
+        if not articles or self.settings.getbool("RECRAWL"):
+            return True
         ctx = get_run_context(self.crawler)
-        if seen and known / len(seen) >= threshold and not self.settings.getbool("RECRAWL") and not (ctx.run_id and ctx.catch_up):
-            self.crawler.stats.inc_value("listing/stopped_known_count")
-            self.logger.info("%s: %s: %d of %d articles already stored, not following older pages", self.name, response.url, known, len(seen))
-            return
-        yield self.listing_request(next_page, self.parse_list, listing, page=page + 1)
+        if ctx.run_id and ctx.catch_up:  # the run after an interrupted one walks the listings in full
+            return True
+        known = sum(1 for url in articles if self.is_known(url))
+        if known / len(articles) < self.settings.getfloat("LISTING_STOP_KNOWN_SHARE", 0.5):
+            return True
+        self.crawler.stats.inc_value("listing/stopped_known_count")
+        self.logger.info("%s: %s: %d of %d articles already stored, not following older pages", self.name, response.url, known, len(articles))
+        return False
 
     # --- articles -----------------------------------------------------------------------
     def _outcome(self, response, value):
@@ -283,26 +295,18 @@ class NewsSpider(BaseNewsSpider):
 
     def make_item(self, partial: PartialArticle, hints: Hints, source: SourceDecl | None) -> ArticleItem:
         result = partial.result
-        body_html = " ".join(b for b in partial.bodies if b)
-        if not result.published_at and hints.date_raw:
-            found = parse_feed_date(hints.date_raw, self.now()) if hints.origin and hints.origin.startswith("feed") else parse_date(hints.date_raw, now=self.now())
-            result.set_date(found, hints.origin or "hint")
-        title = result.title or hints.title or ""
-        title_stage = result.stages.get("title") if result.title else None
-        if not result.title and hints.title:
-            self.crawler.stats.inc_value("hints/title_used_count")
-            title_stage = "feed:title" if (hints.origin or "").startswith("feed") else "sitemap:news:title"
         url = partial.first_url
+        body_html = " ".join(b for b in partial.bodies if b)
+        self._date_from_hints(result, hints)
         if source is not None:
             result.published_at = in_source_zone(result.published_at, result.date_raw, source.timezone)
-        outlet = result.outlet if (source is None or source.outlet_from_page) else None
-        outlet = outlet or (source.outlet if source else None) or hints.outlet or urlsplit(url).hostname
+        title, title_stage = self._title(result, hints)
         return ArticleItem(
             story_id=source.source_story_id(url) if source else None,
             url=url,
             source=self.name,
             site=source.outlet if source else urlsplit(url).hostname,
-            outlet=outlet,
+            outlet=self._outlet(result, hints, source, url),
             editor=result.editor,
             title=title,
             title_stage=title_stage,
@@ -315,3 +319,29 @@ class NewsSpider(BaseNewsSpider):
             encoding=partial.encoding,
             fetched_at=self.now().isoformat(timespec="seconds"),
         )
+
+    def _date_from_hints(self, result: Extraction, hints: Hints) -> None:
+        """The feed's or sitemap's date, when the page gave none."""
+        if result.published_at or not hints.date_raw:
+            return
+        if hints.origin and hints.origin.startswith("feed"):
+            found = parse_feed_date(hints.date_raw, self.now())
+        else:
+            found = parse_date(hints.date_raw, now=self.now())
+        result.set_date(found, hints.origin or "hint")
+
+    def _title(self, result: Extraction, hints: Hints) -> tuple[str, str | None]:
+        """``(title, stage)``: the page's, else the feed's or sitemap's."""
+        if result.title:
+            return result.title, result.stages.get("title")
+        if not hints.title:
+            return "", None
+        self.crawler.stats.inc_value("hints/title_used_count")
+        return hints.title, "feed:title" if (hints.origin or "").startswith("feed") else "sitemap:news:title"
+
+    @staticmethod
+    def _outlet(result: Extraction, hints: Hints, source: SourceDecl | None, url: str) -> str | None:
+        """The page's outlet (unless the source says its pages name none reliably), else the
+        source's, the feed's, the host."""
+        outlet = result.outlet if (source is None or source.outlet_from_page) else None
+        return outlet or (source.outlet if source else None) or hints.outlet or urlsplit(url).hostname

@@ -1,7 +1,7 @@
 """Batch and single-page extraction from saved pages, on the spiders' code path.
 
-    python -m crawler.extract --manifest M.jsonl --out R.jsonl
-    python -m crawler.extract FILE --url URL
+    python -m crawler.batch_extract --manifest M.jsonl --out R.jsonl
+    python -m crawler.batch_extract FILE --url URL
 
 Each manifest line is ``{"id", "url", "path"}`` (``path`` relative to the
 manifest's folder; optional ``fetched_at``, ISO 8601, for relative dates such
@@ -36,21 +36,18 @@ from .extraction.dates import CHINA_TZ
 from .extraction.decode import decode_html, unwrap_crawl_wrapper
 from .extraction.titles import clean_title
 
+# Imported here, not per page: a broken source declaration is a bug to see at
+# once (an ImportError naming the module), not a silent fall back to the
+# generic chain on every page of the batch.
+try:
+    from .sources import source_for_url
+except Exception as exc:
+    raise ImportError(f"crawler.sources cannot be imported, so no site rules can run: {type(exc).__name__}: {exc}") from exc
+
 RESULT_FIELDS = (
     "id", "url", "title", "published_at", "date_raw", "date_stage", "outlet",
     "body_text", "body_html", "extractor", "encoding", "elapsed_ms", "error",
 )
-
-
-def _source_for(url: str):
-    try:
-        from .sources import source_for_url
-    except Exception:  # a broken source module must not stop extraction
-        return None
-    try:
-        return source_for_url(url)
-    except Exception:
-        return None
 
 
 def _empty(page_id, url) -> dict:
@@ -89,7 +86,7 @@ def _extract_page(data, url, page_id, content_type, fetched_at) -> dict:
         if not url and wrapper is not None and wrapper.url:
             url = wrapper.url
         url = url or ""
-        extraction = extract_article(html, url, source=_source_for(url), fetched_at=fetched_at)
+        extraction = extract_article(html, url, source=source_for_url(url), fetched_at=fetched_at)
         if not extraction.title and wrapper is not None and wrapper.title:
             extraction.title = clean_title(wrapper.title)
         result.update(
@@ -177,7 +174,7 @@ def run_manifest(manifest: Path, out: IO[str], *, fetched_at: datetime | None = 
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.extract", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m crawler.batch_extract", description=__doc__.split("\n\n")[0])
     parser.add_argument("file", nargs="?", help="one saved page (bytes in any encoding)")
     parser.add_argument("--url", help="the page's URL (selects site rules; resolves relative links)")
     parser.add_argument("--content-type", help="the HTTP Content-Type header the page was served with")

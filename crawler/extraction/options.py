@@ -1,0 +1,42 @@
+"""What every stage of the extraction chain needs to know about the page being read.
+
+Made once per page (``ExtractionOptions.for_page``) and handed down the chain,
+like trafilatura's ``Extractor``, instead of threading ``now``/``site_names``/
+``default_year``/… through every call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from .dates import CHINA_TZ, year_from_url
+
+if TYPE_CHECKING:  # the declarations import extraction code; only the type is needed here
+    from ..sources.base import SourceDecl
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    url: str
+    now: datetime  # the fetch time, else the time of extraction
+    # False for a saved page read later: relative dates (3小时前) and the year of
+    # year-less ones (06月08日) cannot be taken from the clock then
+    fetch_time_known: bool
+    source: SourceDecl | None = None
+    site_names: tuple[str, ...] = ()  # the serving site's names, cut from titles and outlets
+    default_year: int | None = None  # the year of a year-less date: the URL's, else the fetch time's
+
+    @classmethod
+    def for_page(cls, url: str, *, source: SourceDecl | None = None, fetched_at: datetime | None = None) -> ExtractionOptions:
+        now = fetched_at or datetime.now(CHINA_TZ)
+        known = fetched_at is not None
+        return cls(
+            url=url,
+            now=now,
+            fetch_time_known=known,
+            source=source,
+            site_names=tuple(source.site_names) if source else (),
+            default_year=year_from_url(url) or (now.year if known else None),
+        )

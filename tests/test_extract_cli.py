@@ -243,3 +243,12 @@ def test_encodings_are_checked_against_the_content():
     for data, encoding in ((utf8_declared_gb, "utf-8"), (gbk_declared_latin, "gb18030")):
         result = extract_page(data, "http://news.example.cn/a/1.html")
         assert result["encoding"] == encoding and result["title"] == "某地举行秋季运动会"
+
+
+def test_a_broken_source_declaration_stops_the_batch_with_an_import_error(monkeypatch):
+    # a package that cannot be imported (sys.modules entry None) stands for a broken declaration:
+    # the batch must say so instead of quietly running every page through the generic chain
+    monkeypatch.delitem(sys.modules, "crawler.batch_extract")
+    monkeypatch.setitem(sys.modules, "crawler.sources", None)
+    with pytest.raises(ImportError, match="crawler.sources cannot be imported"):
+        import crawler.batch_extract  # noqa: F401

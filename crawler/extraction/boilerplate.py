@@ -189,43 +189,63 @@ def _trim_head(marks: _Marks, title: str) -> None:
     """1. head: everything up to the headline when no prose comes before it, a leading run
     of non-prose blocks that looks like navigation, and the headline, breadcrumb and meta
     lines right above the first paragraph."""
-    texts, junk = marks.texts, marks.junk
     first_prose = marks.first_prose()
-    for i in range(min(first_prose + 1, len(texts))):
-        if _is_title_line(texts[i], title):
+    _drop_through_headline(marks, title, first_prose)
+    _drop_navigation_run(marks, first_prose)
+    _drop_header_lines(marks, title)
+
+
+def _drop_through_headline(marks: _Marks, title: str, first_prose: int) -> None:
+    for i in range(min(first_prose + 1, len(marks.texts))):
+        if _is_title_line(marks.texts[i], title):
             marks.drop(range(i + 1))
-            break
-    run = [i for i in range(first_prose) if marks.keep[i]] if marks.any_prose else []
+            return
+
+
+def _drop_navigation_run(marks: _Marks, first_prose: int) -> None:
+    """The non-prose blocks before the first paragraph, when they hold boilerplate or
+    look like a menu (a lead-in line or a hard-wrapped sentence stays)."""
+    if not marks.any_prose:
+        return
+    texts, junk = marks.texts, marks.junk
+    run = [i for i in range(first_prose) if marks.keep[i]]
     if any(junk[i] for i in run) or _menu_like([texts[i] for i in run]):
         marks.drop(i for i in run if junk[i] or not (_is_subhead(texts[i]) or _sentence_part(texts[i])))
+
+
+def _drop_header_lines(marks: _Marks, title: str) -> None:
+    """The kept blocks before the first kept paragraph, as long as each is a header line."""
     first_prose = marks.first_prose(kept_only=True)
-    for i in range(len(texts)):
+    for i in range(first_prose):
         if not marks.keep[i]:
             continue
-        if i < first_prose and is_header_line(texts[i], title):
-            marks.keep[i] = False
-            continue
-        break
+        if not is_header_line(marks.texts[i], title):
+            return
+        marks.keep[i] = False
 
 
 def _cut_at_end_marker(marks: _Marks) -> None:
     """2. an end marker after most of the article's prose: the rest is boilerplate (unless the
     article visibly goes on: prose right after it and much more of it, e.g. a photo credit)."""
-    texts, keep, prose = marks.texts, marks.keep, marks.prose
-    prose_sizes = [len(t) if k and p else 0 for t, k, p in zip(texts, keep, prose)]
+    texts, keep = marks.texts, marks.keep
+    prose_sizes = [len(t) if k and p else 0 for t, k, p in zip(texts, keep, marks.prose)]
     total = sum(prose_sizes) or 1
     seen = 0
     for i, text in enumerate(texts):
         if not keep[i]:
             continue
-        if seen >= 0.5 * total and len(text) <= JUNK_LINE_MAX and END_MARKER_RE.match(text):
-            following = next((j for j in range(i + 1, len(texts)) if keep[j]), None)
-            goes_on = following is not None and prose[following] and (
-                total - seen - prose_sizes[i] > END_MARKER_PROSE_AFTER * total)
-            if not goes_on:
-                marks.drop(range(i, len(texts)))
-                return
+        is_end = seen >= 0.5 * total and len(text) <= JUNK_LINE_MAX and END_MARKER_RE.match(text)
+        if is_end and not _goes_on_after(marks, i, total - seen - prose_sizes[i], total):
+            marks.drop(range(i, len(texts)))
+            return
         seen += prose_sizes[i]
+
+
+def _goes_on_after(marks: _Marks, i: int, prose_after: int, total: int) -> bool:
+    """The article visibly goes on after block ``i``: the next kept block is prose and
+    more than END_MARKER_PROSE_AFTER of the prose is still to come."""
+    following = next((j for j in range(i + 1, len(marks.texts)) if marks.keep[j]), None)
+    return following is not None and marks.prose[following] and prose_after > END_MARKER_PROSE_AFTER * total
 
 
 def _trim_footer(marks: _Marks) -> None:

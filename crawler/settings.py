@@ -130,6 +130,9 @@ ALERT_WEBHOOK_URL = os.environ.get("CRAWLER_ALERT_WEBHOOK_URL", "")
 # --- Quality gate ------------------------------------------------------------
 # A story whose body text is shorter than this many characters is dropped.
 MIN_BODY_CHARS = 30
+# A longer title is dropped (title_too_long): no headline is this long; a
+# feed or page put its body or junk there (an aggregator sent 1,000,000 chars).
+MAX_TITLE_CHARS = 300
 
 # --- Components, in order --------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {

@@ -5,13 +5,18 @@ from __future__ import annotations
 from .drops import DropStory
 
 
-def problems(item: dict, *, min_body_chars: int = 30) -> list[tuple[str, str]]:
+def problems(item: dict, *, min_body_chars: int = 30, max_title_chars: int = 300) -> list[tuple[str, str]]:
     """Reasons (code, detail) this item must not be stored; empty when it may."""
     found = []
     if not item.get("canonical_url"):
         found.append(("no_url", "item has no URL"))
     if not item.get("title"):
         found.append(("no_title", "no title found"))
+    elif not isinstance(item["title"], str):
+        found.append(("bad_title", f"title is a {type(item['title']).__name__}"))
+    elif max_title_chars and len(item["title"]) > max_title_chars:
+        # no headline is this long: a page or feed put its body (or junk) in the title
+        found.append(("title_too_long", f"title has {len(item['title'])} characters, more than {max_title_chars}"))
     if not item.get("published_at"):
         found.append(("no_publication_date", f"no publication date (raw: {item.get('date_raw')!r})"))
     text = item.get("body_text") or ""
@@ -25,16 +30,17 @@ def problems(item: dict, *, min_body_chars: int = 30) -> list[tuple[str, str]]:
 
 
 class ValidatePipeline:
-    def __init__(self, stats, min_body_chars: int):
+    def __init__(self, stats, min_body_chars: int, max_title_chars: int = 300):
         self.stats = stats
         self.min_body_chars = min_body_chars
+        self.max_title_chars = max_title_chars
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.getint("MIN_BODY_CHARS", 30))
+        return cls(crawler.stats, crawler.settings.getint("MIN_BODY_CHARS", 30), crawler.settings.getint("MAX_TITLE_CHARS", 300))
 
     def process_item(self, item):
-        found = problems(dict(item), min_body_chars=self.min_body_chars)
+        found = problems(dict(item), min_body_chars=self.min_body_chars, max_title_chars=self.max_title_chars)
         if found:
             reason, detail = found[0]
             self.stats.inc_value(f"validate/dropped_{reason}_count")

@@ -123,3 +123,62 @@ def test_site_story_gets_attribution_once():
     assert post.count('class="em_media"') == 1
     assert '<p>正文</p><p class="em_media">（文章来源：人民日报）</p>' in post
     assert post.endswith("[返回人民日报新闻](//finews.withounder.com/category/renminribao.html)｜[返回首页](//finews.withounder.com/)")
+
+
+# --- page text never becomes Liquid or Markdown syntax ------------------------------------
+
+from hypothesis import given, settings, strategies as st
+
+from pipelines.render import harden_post, inert_html, inert_text
+
+MARKUP_TEXT = st.text(alphabet=st.sampled_from(list("{}[]()%:!<>&#^|*_`\\ \nab中文")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=MARKUP_TEXT, outlet=MARKUP_TEXT, digest=MARKUP_TEXT, text=MARKUP_TEXT)
+def test_rendered_posts_hold_no_liquid_or_link_syntax_and_harden_is_the_identity(title, outlet, digest, text):
+    body = "<p>" + html_escape(text) + "</p>"
+    post = render_post(title=title, published_at="2022-06-08T11:39:20+08:00", slug="x", tag=f"{outlet}新闻",
+                       outlet=outlet, body_html=body, link="http://e.test/a?q={{x}}", digest=digest or None)
+    content = post.split("\n---\n", 1)[1]
+    nav = content.rsplit("\n\n", 1)[1]
+    assert "{{" not in post and "{%" not in post and "{:" not in post
+    assert not re.search(r"\]\s*[(\[:]", content[: -len(nav)])
+    assert harden_post(post) == post
+    assert front_matter(post)["title"] == inert_text(title)
+
+
+def html_escape(text: str) -> str:
+    import html
+    return html.escape(text, quote=False)
+
+
+@pytest.mark.parametrize("text", ["普通正文", "a [b] c", "{not liquid}", "price: 5%", "x } y %} z", "S&P 500"])
+def test_text_without_markers_is_unchanged(text):
+    assert inert_html(text) == text and inert_text(text) == text
+
+
+def test_markers_become_entities():
+    assert inert_html("{{ site.source }}") == "&#123;{ site.source }}"
+    assert inert_html("{% if %}{%- x -%}") == "&#123;% if %}&#123;%- x -%}"
+    assert inert_html("*x*{: onclick=1}") == "*x*&#123;: onclick=1}"
+    assert inert_html("[x](javascript:1)") == "&#91;x&#93;(javascript:1)"
+    assert inert_html("[r]: javascript:1") == "&#91;r&#93;: javascript:1"
+    assert inert_text("<img onerror=1> & [a] (b)") == "&lt;img onerror=1&gt; &amp; &#91;a&#93; (b)"
+
+
+def test_render_pipeline_drops_a_date_that_cannot_be_a_post_date():
+    from scrapy.settings import Settings
+
+    from crawler import settings as project_settings
+    from pipelines.drops import DropStory
+    from pipelines.render import RenderPipeline
+
+    pipeline = RenderPipeline(Settings({k: getattr(project_settings, k) for k in ("SITE_BASE", "POST_CATEGORY_URL", "POST_HOME_URL")}))
+    item = {"title": "t", "published_at": "9999-12-31T23:59:59-12:00", "slug": "x", "tag": "某网新闻", "outlet": "某网",
+            "body_html": "<p>正文</p>", "url": "http://e.test/a"}
+    with pytest.raises(DropStory) as caught:
+        pipeline.process_item(item)
+    assert caught.value.reason == "bad_publication_date"
+    item["published_at"] = "2022-06-08T11:39:20+08:00"
+    assert pipeline.process_item(item)["post"].startswith("---\nlayout: post\n")

@@ -68,7 +68,10 @@ class Command(ScrapyCommand):
             return
         finally:
             store.close()
+        for warning in report.skipped:
+            print(f"export: warning: {warning}", file=sys.stderr)
         print(
             f"export: {len(report.written)} files written, {len(report.moved)} moved to/from the archive, "
-            f"{report.unchanged} unchanged, {len(report.categories)} categories → {args[0]}"
+            f"{report.unchanged} unchanged, {len(report.categories)} categories, "
+            f"{len(report.skipped)} stories skipped (bad date), {len(report.cleaned)} leftovers of interrupted exports removed → {args[0]}"
         )

@@ -32,13 +32,24 @@ class ListEntry:
     outlet: str | None
     digest: str | None
     shape: str
+    problem: str | None = None   # a field of the wrong type: the item is dropped with this detail
 
 
-def _first_value(raw: dict, *keys: str) -> str:
+def _first_value(raw: dict, *keys: str, problems: list[str] | None = None) -> str:
+    """The first non-empty of ``keys`` as a string. Only strings and numbers
+    count: a list, object or boolean (``["NWLIST"]``, ``True``) is not an id or
+    a title; it is reported in ``problems`` instead of being stringified."""
     for key in keys:
         value = raw.get(key)
-        if value not in (None, ""):
+        if value is None or (isinstance(value, str) and not value):
+            continue
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
+        if problems is not None:
+            problems.append(f"{key} is a {type(value).__name__} ({repr(value)[:60]})")
+        return ""
     return ""
 
 
@@ -57,14 +68,16 @@ def list_entries(data) -> tuple[str | None, list[ListEntry]]:
 
 
 def _entry(raw: dict, shape: str) -> ListEntry:
-    digest = _first_value(raw, "digest", "summary") if shape == "records" else ""
+    problems: list[str] = []
+    digest = _first_value(raw, "digest", "summary", problems=problems) if shape == "records" else ""
     return ListEntry(
-        info_code=_first_value(raw, "infoCode", "infocode", "InfoCode", "code").strip(),
-        title=normalize_space(_first_value(raw, "title", "Title")),
-        time_raw=_first_value(raw, "showtime", "datetime", "showTime", "ShowTime", "time").strip(),
-        outlet=normalize_space(_first_value(raw, "medianame", "from", "mediaName", "source")) or None,
+        info_code=_first_value(raw, "infoCode", "infocode", "InfoCode", "code", problems=problems).strip(),
+        title=normalize_space(_first_value(raw, "title", "Title", problems=problems)),
+        time_raw=_first_value(raw, "showtime", "datetime", "showTime", "ShowTime", "time", problems=problems).strip(),
+        outlet=normalize_space(_first_value(raw, "medianame", "from", "mediaName", "source", problems=problems)) or None,
         digest=plain_text(DIGEST_LEAD_RE.sub("", digest)) or None,
         shape=shape,
+        problem="; ".join(problems) or None,
     )
 
 
@@ -111,6 +124,9 @@ class EastmoneySpider(BaseNewsSpider):
         self.crawler.stats.inc_value("listing/page_count")
         template = self.settings.get("EASTMONEY_TEXT_URL")
         for entry in entries:
+            if entry.problem:
+                self.record_failure(listing, "item_bad_field", f"item {entry.info_code or entry.title or '?'!r}: {entry.problem}"[:300], kind="article")
+                continue
             if not entry.info_code:
                 self.record_failure(listing, "item_without_infocode", f"item {entry.title!r} has no infoCode", kind="article")
                 continue

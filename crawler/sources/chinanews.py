@@ -53,7 +53,4 @@ SOURCE = SourceDecl(
     skip_url=re.compile(r"chinanews\.com(?:\.cn)?/(?:shipin|tp|live|m)/", re.I),
     story_id=re.compile(r"/(\d{5,9})\.shtml$"),
     templates=TEMPLATES,
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/chinanews.md",
 )

@@ -49,7 +49,6 @@ SOURCE = SourceDecl(
             "http://www.news.cn/world/index.html",
             "http://www.news.cn/politics/index.html",
         ),
-        listings_setting="XINHUA_CHANNELS",
         # channel pages have no static next page (more items come from a JSON interface)
         max_list_pages=1,
     ),
@@ -64,7 +63,4 @@ SOURCE = SourceDecl(
     story_id=re.compile(r"/(?:c_)?(\d{6,12}|[0-9a-f]{32})(?:/c)?\.html?$"),
     continuation="_{n}",
     templates=TEMPLATES,
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/xinhua.md",
 )

@@ -12,11 +12,33 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+import threading
+
 from cssselect import SelectorError
-from lxml.cssselect import CSSSelector
 from lxml import etree
+from lxml.cssselect import LxmlHTMLTranslator
 
 SELECTOR_FIELDS = ("title", "body", "date", "outlet", "meta", "editor")
+# what lxml's element.cssselect() uses: HTML rules (case-insensitive names), lxml's :contains()
+_TRANSLATOR = LxmlHTMLTranslator()
+# Compiled lxml XPath objects are not reused blindly: lxml forbids using one from
+# another thread than the one that built it, and one that calls an extension
+# function (``:contains()`` becomes lxml's lower-case()) loses that function's
+# namespace after other documents were parsed ("XPath function '{}lower-case'
+# not found"). So the CSS is translated and checked once, at declaration; the
+# XPath object is cached per thread, and rebuilt per call when it uses an extension.
+_EXTENSION_PREFIX = "__lxml_internal_css:"
+_local = threading.local()
+
+
+def _xpath(expression: str) -> etree.XPath:
+    if _EXTENSION_PREFIX in expression:
+        return etree.XPath(expression)
+    cache = _local.__dict__.setdefault("xpaths", {})
+    compiled = cache.get(expression)
+    if compiled is None:
+        compiled = cache[expression] = etree.XPath(expression)
+    return compiled
 
 
 class TemplateError(ValueError):
@@ -48,7 +70,7 @@ class Template:
     editor: str | None = None
     # years this design was seen in use, for documentation
     seen: str = ""
-    # field name -> compiled alternatives, filled in __post_init__
+    # field name -> the XPath of each alternative, filled in __post_init__
     compiled: dict = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,17 +82,18 @@ class Template:
             compiled = []
             for selector in selectors:
                 try:
-                    # the "html" translator is what lxml's element.cssselect() uses
-                    compiled.append(CSSSelector(selector, translator="html"))
-                except SelectorError as exc:
+                    expression = _TRANSLATOR.css_to_xpath(selector)
+                    _xpath(expression)
+                except (SelectorError, etree.XPathError) as exc:
                     raise TemplateError(f"template {self.name!r}: {which} selector {selector!r} does not compile: {exc}") from exc
+                compiled.append(expression)
             self.compiled[which] = tuple(compiled)
 
     def select(self, root: etree._Element, which: str) -> etree._Element | None:
         """The first node the ``which`` selector matches (for ``body``, of the
         first alternative that matches anything), or None."""
-        for selector in self.compiled[which]:
-            found = selector(root)
+        for expression in self.compiled[which]:
+            found = _xpath(expression)(root)
             if found:
                 return found[0]
         return None

@@ -138,3 +138,51 @@ def test_source_crawls_from_its_mirror(name, tmp_path, mirror_url):
         assert _key(case["url"]) not in stored, f"{name}: {case['url']} must not be stored ({case['reason']})"
         if case["reason"] in ("http_404", "dead_link_404"):
             assert (_key(case["url"]), "http_404") in drops, f"{name}: no drop recorded for {case['url']}"
+
+
+def test_a_bad_selector_fails_when_the_template_is_declared():
+    from crawler.sources import Template, TemplateError
+
+    with pytest.raises(TemplateError, match=r"template 'v9-broken': meta selector 'div\.info\[' does not compile"):
+        Template(name="v9-broken", title="h1", body=("div.text",), meta="div.info[")
+    with pytest.raises(TemplateError, match="pseudo-class"):
+        Template(name="v9-broken", title="h1:no-such-thing", body=("div.text",))
+    with pytest.raises(TemplateError, match="tuple"):
+        Template(name="v9-broken", title="h1", body="div.text")  # ("div.text") without the comma
+
+
+def test_every_declared_template_is_compiled():
+    for decl in DECLARED.values():
+        for template in decl.templates:
+            assert template.compiled["title"] and template.compiled["body"], (decl.name, template.name)
+
+
+def test_the_listings_override_setting_is_derived_from_the_source_name():
+    assert {name: DECLARED[name].listings_setting for name in ("chinadevelopment", "ce")} == {
+        "chinadevelopment": "CHINADEVELOPMENT_LISTINGS",
+        "ce": "CE_LISTINGS",
+    }
+    # the mirror settings override only declared sources' derived names (or the aggregator's endpoints)
+    derived = {d.listings_setting for d in DECLARED.values()}
+    assert set(MIRROR_SETTINGS) <= derived | {"EASTMONEY_LIST_URLS"}
+
+
+def test_golden_generator_keeps_what_people_wrote_and_measures_the_rest():
+    from crawler.tools.goldens import build, first_sentence, last_sentence
+
+    body = "第一句。第二句！\n中间一段。\n倒数第二句。最后一句，没有别的。（完）"
+    assert first_sentence(body) == "第一句。"
+    assert last_sentence(body) == "最后一句，没有别的。（完）"
+    story = {"canonical_url": "http://a.example/1.html", "title": "T", "published_at": "2024-06-12T08:00:00+08:00",
+             "outlet": "O", "extractor": "site:x/v1+2pages", "body_text": body}
+    old = {"articles": [{"url": "http://a.example/1.html", "title": "old", "template": "v1", "quirks": ["q"]}],
+           "not_stored": [{"url": "http://a.example/dead.html", "reason": "dead_link_404", "note": "n"}]}
+    drops = [{"url": "http://a.example/dead.html", "reason": "http_404"}, {"url": "http://a.example/2.html", "reason": "body_too_short"}]
+    golden = build("x", [story], drops, 1, old)
+    assert golden["errors"] == 1
+    [article] = golden["articles"]
+    assert article["title"] == "T" and article["pages"] == 2 and article["quirks"] == ["q"] and "template" not in article
+    assert golden["not_stored"] == [
+        {"url": "http://a.example/dead.html", "reason": "dead_link_404", "note": "n"},
+        {"url": "http://a.example/2.html", "reason": "body_too_short"},
+    ]

@@ -29,7 +29,7 @@ TEMPLATES = (
         body=("#cont_1_1_2 div.left_zw", "div.left_zw"),
         meta="#cont_1_1_2 div.left-t",
         editor="div.left_name",
-        seen="up to ~2019 (not mirrored)",
+        seen="up to ~2019, www.chinanews.com",
     ),
 )
 

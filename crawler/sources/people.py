@@ -32,7 +32,7 @@ TEMPLATES = (
         body=("div.rm_txt_con",),
         meta="div.rm_txt div.channel div.col-1-1",
         editor="div.rm_txt_con div.edit",
-        seen="2020-2024 (not mirrored)",
+        seen="2020-2024, politics/world/society",
     ),
 )
 

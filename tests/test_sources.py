@@ -154,7 +154,7 @@ def test_a_bad_selector_fails_when_the_template_is_declared():
 def test_every_declared_template_is_compiled():
     for decl in DECLARED.values():
         for template in decl.templates:
-            assert template.compiled["title"] and template.compiled["body"], (decl.name, template.name)
+            assert template.xpaths["title"] and template.xpaths["body"], (decl.name, template.name)
 
 
 def test_the_listings_override_setting_is_derived_from_the_source_name():

@@ -71,7 +71,7 @@ class Template:
     # years this design was seen in use, for documentation
     seen: str = ""
     # field name -> the XPath of each alternative, filled in __post_init__
-    compiled: dict = field(init=False, repr=False, compare=False, default_factory=dict)
+    xpaths: dict = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.body, str):  # body=("div.x") forgot the comma: a string, not a tuple
@@ -87,12 +87,12 @@ class Template:
                 except (SelectorError, etree.XPathError) as exc:
                     raise TemplateError(f"template {self.name!r}: {which} selector {selector!r} does not compile: {exc}") from exc
                 compiled.append(expression)
-            self.compiled[which] = tuple(compiled)
+            self.xpaths[which] = tuple(compiled)
 
     def select(self, root: etree._Element, which: str) -> etree._Element | None:
         """The first node the ``which`` selector matches (for ``body``, of the
         first alternative that matches anything), or None."""
-        for expression in self.compiled[which]:
+        for expression in self.xpaths[which]:
             found = _xpath(expression)(root)
             if found:
                 return found[0]

@@ -83,6 +83,7 @@ SOURCE = SourceDecl(
         r"^https?://[a-z0-9.-]*chinadevelopment\.com\.cn/(?:[\w-]+/)+(?:19|20)\d{2}(?:/(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])?)?/\d{6,8}\.shtml$",
         re.I,
     ),
+    # /jbxx/ pages (about us) look like articles; search and mobile hosts are other designs
     skip_url=re.compile(r"/jbxx/|search\.chinadevelopment|m\.chinadevelopment", re.I),
     story_id=re.compile(r"/(\d{6,8})\.shtml$"),
     templates=TEMPLATES,

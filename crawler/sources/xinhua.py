@@ -52,6 +52,8 @@ SOURCE = SourceDecl(
         # channel pages have no static next page (more items come from a JSON interface)
         max_list_pages=1,
     ),
+    # http://www.xinhuanet.com/politics/2019-10/03/c_1125099876.htm (to 2023, also news.cn)
+    # http://www.news.cn/world/20261125/<32 hex>/c.html (2022 on)
     article_url=re.compile(
         r"^https?://(?:[a-z0-9-]+\.)*(?:news\.cn|xinhuanet\.com)/(?:[a-z0-9_]+/){0,3}"
         r"(?:(?:19|20)\d{2}-(?:0[1-9]|1[0-2])/(?:0[1-9]|[12]\d|3[01])/c_\d{6,12}\.htm"

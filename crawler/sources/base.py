@@ -9,10 +9,9 @@ and extraction finds the rules by URL host.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
-
-import threading
 
 from cssselect import SelectorError
 from lxml import etree

@@ -78,7 +78,7 @@ def crawl(store: Path, mirror: str, channels: list[str], delay: float) -> dict:
     cmd = [
         sys.executable, "-m", "scrapy", "crawl", "chinadevelopment",
         "-s", f"STORE_PATH={store}", "-s", f"MIRROR_URL={mirror}",
-        "-s", f"CHINADEVELOPMENT_CHANNELS={','.join(channels)}",
+        "-s", f"CHINADEVELOPMENT_LISTINGS={','.join(channels)}",
         "-s", f"DOWNLOAD_DELAY={delay}", "-s", "LOG_LEVEL=WARNING", "-s", f"LIST_MAX_PAGES={PAGES}",
     ]
     started = time.perf_counter()

@@ -69,23 +69,11 @@ SLUG_OVERRIDES = {
 }
 
 # --- Sources -------------------------------------------------------------------
-CHINADEVELOPMENT_CHANNELS = [
-    "http://www.chinadevelopment.com.cn/news/zj/",
-    "http://www.chinadevelopment.com.cn/fgw/",
-    "http://www.chinadevelopment.com.cn/zgzs/gg/",
-    "http://www.chinadevelopment.com.cn/zgzs/zx/",
-    "http://www.chinadevelopment.com.cn/zxsd/",
-    "http://news.chinadevelopment.com.cn/zj/",
-    "http://news.chinadevelopment.com.cn/ny/",
-    "http://finance.chinadevelopment.com.cn/yw/",
-    "http://finance.chinadevelopment.com.cn/sc/",
-    "http://finance.chinadevelopment.com.cn/hy/",
-    "http://fz.chinadevelopment.com.cn/rd/",
-    "http://fz.chinadevelopment.com.cn/zcgd/",
-    "http://dfmg.chinadevelopment.com.cn/mgkb/",
-]
-# How many pages of one channel list to follow in one run.
-LIST_MAX_PAGES = 5
+# A source's declaration (crawler/sources/<name>.py) is the truth about where
+# its articles are listed. For one run, <NAME>_LISTINGS (comma-separated URLs,
+# e.g. -s CHINADEVELOPMENT_LISTINGS=http://…/news/zj/) replaces its declared
+# listings, and LIST_MAX_PAGES replaces every source's declared max_list_pages;
+# the run logs the listing override. Neither is set here.
 
 # The aggregator's hosts changed over time: every endpoint is configuration.
 EASTMONEY_LIST_URLS = ",".join(

@@ -190,9 +190,11 @@ def test_unreachable_source_fails_with_one_clear_line(tmp_path, spider):
 
 
 def test_http_error_on_listing_fails_the_source(tmp_path, mirror_url):
-    result = run_crawl("chinadevelopment", tmp_path / "s.sqlite", mirror_url, CHINADEVELOPMENT_CHANNELS="http://www.chinadevelopment.com.cn/no-such-channel/")
+    result = run_crawl("chinadevelopment", tmp_path / "s.sqlite", mirror_url, CHINADEVELOPMENT_LISTINGS="http://www.chinadevelopment.com.cn/no-such-channel/")
     assert result.returncode == 1
     assert "www.chinadevelopment.com.cn: HTTP status 404" in result.stderr
+    # the declared channels were replaced, and the run says so
+    assert "listings of chinadevelopment overridden by setting CHINADEVELOPMENT_LISTINGS (1 URL)" in result.stderr
 
 
 def test_seed_item_through_the_aggregator_stores_the_seed_post(tmp_path, seed_post, serve_dir):

@@ -1,7 +1,12 @@
 """Every declared source, crawled from its mirror, against its golden file.
 
-A source without a mirror of its discovery pages, or without golden
-expectations for each mirrored article, fails here.
+The rules (docs/adding-a-source.md, "The source test"): a source has a
+mirror of its discovery pages (as the mirror settings override them), golden
+expectations for each mirrored article, at least one golden article read by
+each of its templates, and a mirror crawl whose error count is the golden
+``errors`` — the deliberately dead pages listed in ``not_stored``, nothing
+else. ``python -m crawler.tools.goldens NAME --write`` writes the golden file
+from a crawl of the mirror.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from crawler.mirror_server import resolve
 from crawler.sources import DECLARED
 from crawler.urls import canonicalize
 
-from .conftest import MIRROR_DIR, PROJECT, rows, run_crawl
+from .conftest import MIRROR_DIR, MIRROR_SETTINGS, PROJECT, rows, run_crawl
 
 GOLDEN_DIR = PROJECT / "tests" / "sources"
 SOURCES = sorted(DECLARED)
@@ -28,9 +33,25 @@ def golden(name: str) -> dict:
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data.get("articles"), f"{path.name} lists no articles"
     for article in data["articles"]:
-        for key in ("url", "title", "published_at", "outlet", "first_sentence", "last_sentence"):
+        for key in ("url", "title", "published_at", "outlet", "extractor", "first_sentence", "last_sentence"):
             assert article.get(key), f"{path.name}: {article.get('url')} lacks {key}"
+    assert isinstance(data.get("errors"), int), f"{path.name} does not record the mirror crawl's error count (errors)"
     return data
+
+
+DEAD_REASONS = ("http_404", "dead_link_404")
+
+
+def dead_pages(data: dict) -> list[str]:
+    """The deliberately dead pages: the only errors a mirror crawl may count."""
+    return [case["url"] for case in data.get("not_stored", []) if case["reason"] in DEAD_REASONS]
+
+
+def start_listings(name: str) -> list[str]:
+    """The list pages a mirror crawl starts from: the declaration, or the mirror settings' override."""
+    decl = DECLARED[name]
+    override = MIRROR_SETTINGS.get(decl.listings_setting)
+    return [u.strip() for u in override.split(",") if u.strip()] if override else list(decl.discovery.listings)
 
 
 def mirror_path(url: str) -> Path | None:
@@ -38,7 +59,7 @@ def mirror_path(url: str) -> Path | None:
     return resolve(MIRROR_DIR, f"/{parts.netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else ""))
 
 
-def _key(url: str) -> str:
+def _key(url: str) -> str:  # host + path (+ query) of the canonical URL
     parts = urlsplit(canonicalize(url))
     return parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
 
@@ -61,8 +82,8 @@ def mirrored_article_urls(name: str) -> set[str]:
 def test_source_has_mirror_and_golden_expectations(name):
     decl = DECLARED[name]
     data = golden(name)
-    discovery_urls = [*decl.discovery.feeds, *decl.discovery.sitemaps, *decl.discovery.listings]
-    assert discovery_urls, f"{name} declares no feed, sitemap or listing"
+    assert [*decl.discovery.feeds, *decl.discovery.sitemaps, *decl.discovery.listings], f"{name} declares no feed, sitemap or listing"
+    discovery_urls = [*decl.discovery.feeds, *decl.discovery.sitemaps, *start_listings(name)]
     for url in discovery_urls:
         assert mirror_path(url) is not None, f"{name}: discovery page {url} is not mirrored under tests/mirror/"
     golden_urls = {_key(a["url"]) for a in data["articles"]} | {_key(a["url"]) for a in data.get("not_stored", [])}
@@ -71,6 +92,14 @@ def test_source_has_mirror_and_golden_expectations(name):
     assert len(data["articles"]) >= 3, f"{name}: mirror at least 3 articles"
     doc = PROJECT / "docs" / "sources" / f"{name}.md"
     assert doc.is_file(), f"{name}: no source document {doc.relative_to(PROJECT)}"
+    # like a Fundus parser, every template is exercised by a mirrored page it reads
+    used = {a["extractor"].split("+")[0] for a in data["articles"]}
+    unused = [t.name for t in decl.templates if f"site:{name}/{t.name}" not in used]
+    assert not unused, f"{name}: templates with no golden article read by them (mirror a page of each): {unused}"
+    assert data["errors"] == len(dead_pages(data)), (
+        f"{name}: errors={data['errors']} but {len(dead_pages(data))} deliberately dead pages in not_stored: "
+        "a mirror crawl may fail only on those"
+    )
 
 
 @pytest.mark.e2e
@@ -78,9 +107,17 @@ def test_source_has_mirror_and_golden_expectations(name):
 def test_source_crawls_from_its_mirror(name, tmp_path, mirror_url):
     data = golden(name)
     store = tmp_path / "s.sqlite"
-    result = run_crawl(name, store, mirror_url)
+    result = run_crawl(name, store, mirror_url, **MIRROR_SETTINGS)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback (most recent call last)" not in result.stderr
+    # no error but the deliberately dead pages: in the run's count, and in the log
+    run = rows(store, "SELECT errors FROM runs")[0]
+    assert run["errors"] == data["errors"], f"{name}: {run['errors']} errors, expected {data['errors']}:\n" + "\n".join(
+        line for line in result.stderr.splitlines() if " ERROR: " in line or " WARNING: " in line
+    )
+    dead = [_key(url) for url in dead_pages(data)]
+    stray = [line for line in result.stderr.splitlines() if " ERROR: " in line and not any(d in line for d in dead)]
+    assert not stray, f"{name}: ERROR lines about pages that are not deliberately dead: {stray}"
     stored = {_key(r["canonical_url"]): r for r in rows(store, "SELECT * FROM stories")}
     for article in data["articles"]:
         story = stored.get(_key(article["url"]))
@@ -91,6 +128,8 @@ def test_source_crawls_from_its_mirror(name, tmp_path, mirror_url):
         assert story["outlet"] == article["outlet"]
         assert story["body_text"].startswith(article["first_sentence"]), story["body_text"][:120]
         assert story["body_text"].endswith(article["last_sentence"]), story["body_text"][-120:]
+        # which template (or fallback) read it, and how many pages were joined
+        assert story["extractor"] == article["extractor"], (article["url"], story["extractor"])
         pages = article.get("pages", 1)
         if pages > 1:
             assert story["extractor"].endswith(f"+{pages}pages"), story["extractor"]
@@ -99,3 +138,51 @@ def test_source_crawls_from_its_mirror(name, tmp_path, mirror_url):
         assert _key(case["url"]) not in stored, f"{name}: {case['url']} must not be stored ({case['reason']})"
         if case["reason"] in ("http_404", "dead_link_404"):
             assert (_key(case["url"]), "http_404") in drops, f"{name}: no drop recorded for {case['url']}"
+
+
+def test_a_bad_selector_fails_when_the_template_is_declared():
+    from crawler.sources import Template, TemplateError
+
+    with pytest.raises(TemplateError, match=r"template 'v9-broken': meta selector 'div\.info\[' does not compile"):
+        Template(name="v9-broken", title="h1", body=("div.text",), meta="div.info[")
+    with pytest.raises(TemplateError, match="pseudo-class"):
+        Template(name="v9-broken", title="h1:no-such-thing", body=("div.text",))
+    with pytest.raises(TemplateError, match="tuple"):
+        Template(name="v9-broken", title="h1", body="div.text")  # ("div.text") without the comma
+
+
+def test_every_declared_template_is_compiled():
+    for decl in DECLARED.values():
+        for template in decl.templates:
+            assert template.xpaths["title"] and template.xpaths["body"], (decl.name, template.name)
+
+
+def test_the_listings_override_setting_is_derived_from_the_source_name():
+    assert {name: DECLARED[name].listings_setting for name in ("chinadevelopment", "ce")} == {
+        "chinadevelopment": "CHINADEVELOPMENT_LISTINGS",
+        "ce": "CE_LISTINGS",
+    }
+    # the mirror settings override only declared sources' derived names (or the aggregator's endpoints)
+    derived = {d.listings_setting for d in DECLARED.values()}
+    assert set(MIRROR_SETTINGS) <= derived | {"EASTMONEY_LIST_URLS"}
+
+
+def test_golden_generator_keeps_what_people_wrote_and_measures_the_rest():
+    from crawler.tools.goldens import build, first_sentence, last_sentence
+
+    body = "第一句。第二句！\n中间一段。\n倒数第二句。最后一句，没有别的。（完）"
+    assert first_sentence(body) == "第一句。"
+    assert last_sentence(body) == "最后一句，没有别的。（完）"
+    story = {"canonical_url": "http://a.example/1.html", "title": "T", "published_at": "2024-06-12T08:00:00+08:00",
+             "outlet": "O", "extractor": "site:x/v1+2pages", "body_text": body}
+    old = {"articles": [{"url": "http://a.example/1.html", "title": "old", "template": "v1", "quirks": ["q"]}],
+           "not_stored": [{"url": "http://a.example/dead.html", "reason": "dead_link_404", "note": "n"}]}
+    drops = [{"url": "http://a.example/dead.html", "reason": "http_404"}, {"url": "http://a.example/2.html", "reason": "body_too_short"}]
+    golden = build("x", [story], drops, 1, old)
+    assert golden["errors"] == 1
+    [article] = golden["articles"]
+    assert article["title"] == "T" and article["pages"] == 2 and article["quirks"] == ["q"] and "template" not in article
+    assert golden["not_stored"] == [
+        {"url": "http://a.example/dead.html", "reason": "dead_link_404", "note": "n"},
+        {"url": "http://a.example/2.html", "reason": "body_too_short"},
+    ]

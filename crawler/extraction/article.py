@@ -97,40 +97,26 @@ def parse_html(html: str | bytes) -> etree._Element | None:
     return root
 
 
-def _first(root: etree._Element, selector: str | None) -> etree._Element | None:
-    if not selector:
-        return None
-    try:
-        found = root.cssselect(selector)
-    except Exception:  # a bad selector in a declaration must not kill the crawl
-        logger.warning("bad selector %r", selector)
-        return None
-    return found[0] if found else None
-
-
 def _text(el: etree._Element | None) -> str:
     return normalize_space(el.text_content()) if el is not None else ""
 
 
 def apply_template(root: etree._Element, template: Template) -> dict | None:
     """Fields read by one template's selectors, or None when it does not apply."""
-    title_el = _first(root, template.title)
+    # selectors are compiled when the template is declared (Template.select)
+    title_el = template.select(root, "title")
     if title_el is None or not _text(title_el):
         return None
-    body_el = None
-    for selector in template.body:
-        body_el = _first(root, selector)
-        if body_el is not None:
-            break
+    body_el = template.select(root, "body")
     if body_el is None:
         return None
-    meta_text = _text(_first(root, template.meta))
+    meta_text = _text(template.select(root, "meta"))
     return {
         "title": _text(title_el),
         "body": body_el,
-        "date_text": _text(_first(root, template.date)) or meta_text,
-        "outlet_text": _text(_first(root, template.outlet)) or meta_text,
-        "editor_text": _text(_first(root, template.editor)),
+        "date_text": _text(template.select(root, "date")) or meta_text,
+        "outlet_text": _text(template.select(root, "outlet")) or meta_text,
+        "editor_text": _text(template.select(root, "editor")),
     }
 
 
@@ -243,5 +229,5 @@ def _apply_fallback_title(root: etree._Element, meta: PageMetadata, options: Ext
         result.title = clean_title(meta.title, options.site_names)
         result.stages["title"] = "metadata"
     if not result.title:
-        result.title = clean_title(_text(_first(root, "title")), options.site_names)
+        result.title = clean_title(_text(root.find(".//title")), options.site_names)
         result.stages["title"] = "title"

@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 from urllib.parse import urlsplit
 
-from .base import Discovery, SourceDecl, Template
+from .base import Discovery, SourceDecl, Template, TemplateError
 
 
 def _discover() -> dict[str, SourceDecl]:
@@ -20,7 +20,11 @@ def _discover() -> dict[str, SourceDecl]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.name == "base":
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+        except TemplateError as exc:
+            # name the module: the template alone does not say which source it belongs to
+            raise TemplateError(f"source module crawler/sources/{info.name}.py: {exc}") from exc
         decl = getattr(module, "SOURCE", None)
         if isinstance(decl, SourceDecl):
             if decl.name in found:
@@ -43,4 +47,4 @@ def source_for_url(url: str) -> SourceDecl | None:
     return best
 
 
-__all__ = ["DECLARED", "Discovery", "SourceDecl", "Template", "source_for_url"]
+__all__ = ["DECLARED", "Discovery", "SourceDecl", "Template", "TemplateError", "source_for_url"]

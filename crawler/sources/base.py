@@ -9,8 +9,39 @@ and extraction finds the rules by URL host.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
+
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import LxmlHTMLTranslator
+
+SELECTOR_FIELDS = ("title", "body", "date", "outlet", "meta", "editor")
+# what lxml's element.cssselect() uses: HTML rules (case-insensitive names), lxml's :contains()
+_TRANSLATOR = LxmlHTMLTranslator()
+# Compiled lxml XPath objects are not reused blindly: lxml forbids using one from
+# another thread than the one that built it, and one that calls an extension
+# function (``:contains()`` becomes lxml's lower-case()) loses that function's
+# namespace after other documents were parsed ("XPath function '{}lower-case'
+# not found"). So the CSS is translated and checked once, at declaration; the
+# XPath object is cached per thread, and rebuilt per call when it uses an extension.
+_EXTENSION_PREFIX = "__lxml_internal_css:"
+_local = threading.local()
+
+
+def _xpath(expression: str) -> etree.XPath:
+    if _EXTENSION_PREFIX in expression:
+        return etree.XPath(expression)
+    cache = _local.__dict__.setdefault("xpaths", {})
+    compiled = cache.get(expression)
+    if compiled is None:
+        compiled = cache[expression] = etree.XPath(expression)
+    return compiled
+
+
+class TemplateError(ValueError):
+    """A template selector that does not compile (raised when the template is declared)."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +53,11 @@ class Template:
     holds them; ``meta`` at a meta line holding both (date first, then the
     outlet, labelled ``来源：`` or not). Name templates by design and version
     (``v2019-showbox``) and keep old ones while old pages are still served.
+
+    Every selector is compiled to XPath when the template is declared, as
+    Fundus parsers do: a bad selector fails at import with
+    ``TemplateError`` naming the template and the selector, never silently per
+    page during a crawl.
     """
 
     name: str
@@ -33,6 +69,33 @@ class Template:
     editor: str | None = None
     # years this design was seen in use, for documentation
     seen: str = ""
+    # field name -> the XPath of each alternative, filled in __post_init__
+    xpaths: dict = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.body, str):  # body=("div.x") forgot the comma: a string, not a tuple
+            raise TemplateError(f"template {self.name!r}: body must be a tuple of selectors, got the string {self.body!r}")
+        for which in SELECTOR_FIELDS:
+            value = getattr(self, which)
+            selectors = () if value is None else (value,) if isinstance(value, str) else tuple(value)
+            compiled = []
+            for selector in selectors:
+                try:
+                    expression = _TRANSLATOR.css_to_xpath(selector)
+                    _xpath(expression)
+                except (SelectorError, etree.XPathError) as exc:
+                    raise TemplateError(f"template {self.name!r}: {which} selector {selector!r} does not compile: {exc}") from exc
+                compiled.append(expression)
+            self.xpaths[which] = tuple(compiled)
+
+    def select(self, root: etree._Element, which: str) -> etree._Element | None:
+        """The first node the ``which`` selector matches (for ``body``, of the
+        first alternative that matches anything), or None."""
+        for expression in self.xpaths[which]:
+            found = _xpath(expression)(root)
+            if found:
+                return found[0]
+        return None
 
 
 @dataclass(frozen=True)
@@ -44,19 +107,18 @@ class Discovery:
     - ``listings``: channel list pages; article links are recognised by the
       source's ``article_url`` and pagination (下一页 / ``index_N``) is followed
       up to ``max_list_pages``
-    ``listings_setting`` names a Scrapy setting (comma-separated URLs) that
-    replaces ``listings`` when set.
+
+    The declaration is the truth. One setting may replace a source's
+    ``listings`` for a run: ``<NAME>_LISTINGS`` (``SourceDecl.listings_setting``,
+    e.g. ``CHINADEVELOPMENT_LISTINGS``; comma-separated URLs or a list), and the
+    run logs that it did. ``LIST_MAX_PAGES`` likewise replaces
+    ``max_list_pages`` of every source for a run.
     """
 
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     listings: tuple[str, ...] = ()
-    listings_setting: str | None = None
     max_list_pages: int = 5
-
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        return tuple(k for k in ("feeds", "sitemaps", "listings") if getattr(self, k) or (k == "listings" and self.listings_setting))
 
 
 @dataclass(frozen=True)
@@ -82,8 +144,17 @@ class SourceDecl:
     # True when the site's <title>/meta name the outlet, so pages whose
     # 来源 names another outlet are filed under that outlet
     outlet_from_page: bool = True
-    notes: str = ""
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [t.name for t in self.templates]
+        if len(set(names)) != len(names):
+            raise TemplateError(f"source {self.name!r}: two templates share a name: {names}")
+
+    @property
+    def listings_setting(self) -> str:
+        """The one setting that may replace the declared ``listings`` for a run."""
+        return re.sub(r"\W", "_", self.name).upper() + "_LISTINGS"
 
     def owns_host(self, host: str) -> bool:
         host = host.lower()

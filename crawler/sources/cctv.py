@@ -48,7 +48,4 @@ SOURCE = SourceDecl(
     skip_url=re.compile(r"/(?:VIDE|vide)[0-9A-Za-z]+\.shtml$|://(?:tv|v|vod)\.cctv\.", re.I),
     story_id=re.compile(r"/(ARTI[0-9A-Za-z]{16,28})\.shtml$"),
     templates=TEMPLATES,
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/cctv.md",
 )

@@ -42,10 +42,8 @@ SOURCE = SourceDecl(
             # 产业市场 · 即时新闻
             "http://www.ce.cn/cysc/newmain/yc/jsxw/",
         ),
-        listings_setting="CE_CHANNELS",
         # pages 2+ (index_1.shtml, …) are only written by the JS pager: only
         # page 1 of each channel is reached (docs/sources/ce.md, "List pages")
-        max_list_pages=5,
     ),
     # /<channel…>/<YYYYMM>/<DD>/t<YYYYMMDD>_<id>.shtml (to 2024)
     # /<channel…>/<YYYYMM>/t<YYYYMMDD>_<id>.shtml (2025 on)
@@ -57,14 +55,10 @@ SOURCE = SourceDecl(
     ),
     # e-paper, mobile, English and video hosts use other page designs
     skip_url=re.compile(r"^https?://(?:paper|m|en|cen|tv)\.ce\.cn/", re.I),
-    templates=TEMPLATES,
     story_id=re.compile(r"/t((?:19|20)\d{6}_\d+)\.shtml$"),
     # TRS numbers the pages of a long article t…_<id>.shtml, t…_<id>_1.shtml
     # (page 2), _2.shtml (page 3): page n carries n-1 (docs/sources/ce.md)
     continuation="_{n}",
     continuation_first=1,
-    timezone="Asia/Shanghai",
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/ce.md",
+    templates=TEMPLATES,
 )

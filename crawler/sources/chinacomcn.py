@@ -48,7 +48,6 @@ SOURCE = SourceDecl(
             # 财经 · 宏观 list
             "http://finance.china.com.cn/news/index.shtml",
         ),
-        listings_setting="CHINACOMCN_CHANNELS",
         max_list_pages=3,
     ),
     # …/<YYYY-MM>/<DD>/content_<id>.htm|.html|.shtml on any sub-site (optionally under /txt/ or a channel dir)
@@ -63,11 +62,7 @@ SOURCE = SourceDecl(
     # English/foreign-language hosts, photo galleries and the 网络举报 notice page
     skip_url=re.compile(r"^https?://(?:english|french|german|russian|spanish|arabic|japanese|korean|photo|v|m)\.china\.com\.cn/"
                         r"|^https?://(?:www\.)?net\.china\.com\.cn/", re.I),
-    templates=TEMPLATES,
     story_id=re.compile(r"/(?:content_)?(\d{5,})\.s?html?$"),
     continuation="_{n}",
-    timezone="Asia/Shanghai",
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/chinacomcn.md",
+    templates=TEMPLATES,
 )

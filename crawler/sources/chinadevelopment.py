@@ -1,8 +1,13 @@
 """China Development Net (中国发展网, chinadevelopment.com.cn).
 
-Facts and where they come from: docs/sources/chinadevelopment.md. Several page designs coexist on the
-site; each is a Template below, tried in order. A page none of them matches
-goes to the generic extractor, and the item records which path produced it.
+Channels live on sub-sites (www, news, finance, fz, dfmg, special …) as list pages
+``/<channel>/`` paginated by 下一页 / ``index_N.shtml``; articles end in
+``/<6–8 digit id>.shtml`` with the date in the path (``/YYYY/MM/``,
+``/YYYY/MMDD/``, or ``/<YYYY>zt/<topic>/<YYYY>/<MM>/`` for special topics).
+Five page designs coexist (v1–v5 below, tried in order); some pages are GBK,
+some served as UTF-8 while written in GBK; dates are China time with no
+offset. ``/jbxx/`` pages look like articles but are not. Facts and where they
+come from: docs/sources/chinadevelopment.md.
 """
 
 import re
@@ -55,13 +60,22 @@ SOURCE = SourceDecl(
     site_names=("中国发展网", "中国发展门户网", "chinadevelopment.com.cn"),
     allowed_domains=("chinadevelopment.com.cn",),
     discovery=Discovery(
+        # the news channels of each sub-site (shared/sources/chinadevelopment.md)
         listings=(
             "http://www.chinadevelopment.com.cn/news/zj/",
+            "http://www.chinadevelopment.com.cn/fgw/",
+            "http://www.chinadevelopment.com.cn/zgzs/gg/",
+            "http://www.chinadevelopment.com.cn/zgzs/zx/",
+            "http://www.chinadevelopment.com.cn/zxsd/",
+            "http://news.chinadevelopment.com.cn/zj/",
+            "http://news.chinadevelopment.com.cn/ny/",
             "http://finance.chinadevelopment.com.cn/yw/",
+            "http://finance.chinadevelopment.com.cn/sc/",
+            "http://finance.chinadevelopment.com.cn/hy/",
             "http://fz.chinadevelopment.com.cn/rd/",
+            "http://fz.chinadevelopment.com.cn/zcgd/",
+            "http://dfmg.chinadevelopment.com.cn/mgkb/",
         ),
-        # the full channel list is a setting, so operators can add channels
-        listings_setting="CHINADEVELOPMENT_CHANNELS",
     ),
     # /<channel>/<YYYY>/<MM>/<id>.shtml, /<channel>/<YYYY>/<MMDD>/<id>.shtml,
     # /<channel>/<YYYY>/<id>.shtml, special.…/<YYYY>zt/<topic>/<YYYY>/<MM>/<id>.shtml
@@ -69,10 +83,10 @@ SOURCE = SourceDecl(
         r"^https?://[a-z0-9.-]*chinadevelopment\.com\.cn/(?:[\w-]+/)+(?:19|20)\d{2}(?:/(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])?)?/\d{6,8}\.shtml$",
         re.I,
     ),
+    # /jbxx/ pages (about us) look like articles; search and mobile hosts are other designs
     skip_url=re.compile(r"/jbxx/|search\.chinadevelopment|m\.chinadevelopment", re.I),
     story_id=re.compile(r"/(\d{6,8})\.shtml$"),
     templates=TEMPLATES,
     download_delay=0.5,
     concurrency=4,
-    notes="docs/sources/chinadevelopment.md",
 )

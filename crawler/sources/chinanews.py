@@ -29,7 +29,7 @@ TEMPLATES = (
         body=("#cont_1_1_2 div.left_zw", "div.left_zw"),
         meta="#cont_1_1_2 div.left-t",
         editor="div.left_name",
-        seen="up to ~2019 (not mirrored)",
+        seen="up to ~2019, www.chinanews.com",
     ),
 )
 
@@ -53,7 +53,4 @@ SOURCE = SourceDecl(
     skip_url=re.compile(r"chinanews\.com(?:\.cn)?/(?:shipin|tp|live|m)/", re.I),
     story_id=re.compile(r"/(\d{5,9})\.shtml$"),
     templates=TEMPLATES,
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/chinanews.md",
 )

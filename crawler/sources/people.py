@@ -32,7 +32,7 @@ TEMPLATES = (
         body=("div.rm_txt_con",),
         meta="div.rm_txt div.channel div.col-1-1",
         editor="div.rm_txt_con div.edit",
-        seen="2020-2024 (not mirrored)",
+        seen="2020-2024, politics/world/society",
     ),
 )
 
@@ -58,10 +58,9 @@ SOURCE = SourceDecl(
     # video and paper-edition pages, and the mobile site, are not article pages of this template
     skip_url=re.compile(r"://(?:v|tv|paper|m|search|data)\.people\.(?:com\.)?cn/", re.I),
     story_id=re.compile(r"/c\d+-(\d{6,9})\.html$"),
-    templates=TEMPLATES,
     continuation="-{n}",
+    templates=TEMPLATES,
     # robots.txt asks for Crawl-delay: 120 (see the doc)
     download_delay=120.0,
     concurrency=1,
-    notes="docs/sources/people.md",
 )

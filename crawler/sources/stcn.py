@@ -52,7 +52,6 @@ SOURCE = SourceDecl(
             "https://www.stcn.com/article/list/yw.html",
             "https://www.stcn.com/article/list/gd.html",
         ),
-        listings_setting="STCN_CHANNELS",
         # list pages have no 下一页 (infinite scroll by XHR): one page each
         max_list_pages=1,
     ),
@@ -65,11 +64,6 @@ SOURCE = SourceDecl(
     ),
     # e-paper (epaper.stcn.com) and data pages use other designs
     skip_url=re.compile(r"^https?://(?:epaper|data|app|m)\.stcn\.com/", re.I),
-    templates=TEMPLATES,
     story_id=re.compile(r"/(\d{5,})\.s?html$"),
-    continuation=None,
-    timezone="Asia/Shanghai",
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/stcn.md",
+    templates=TEMPLATES,
 )

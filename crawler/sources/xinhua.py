@@ -49,10 +49,11 @@ SOURCE = SourceDecl(
             "http://www.news.cn/world/index.html",
             "http://www.news.cn/politics/index.html",
         ),
-        listings_setting="XINHUA_CHANNELS",
         # channel pages have no static next page (more items come from a JSON interface)
         max_list_pages=1,
     ),
+    # http://www.xinhuanet.com/politics/2019-10/03/c_1125099876.htm (to 2023, also news.cn)
+    # http://www.news.cn/world/20261125/<32 hex>/c.html (2022 on)
     article_url=re.compile(
         r"^https?://(?:[a-z0-9-]+\.)*(?:news\.cn|xinhuanet\.com)/(?:[a-z0-9_]+/){0,3}"
         r"(?:(?:19|20)\d{2}-(?:0[1-9]|1[0-2])/(?:0[1-9]|[12]\d|3[01])/c_\d{6,12}\.htm"
@@ -64,7 +65,4 @@ SOURCE = SourceDecl(
     story_id=re.compile(r"/(?:c_)?(\d{6,12}|[0-9a-f]{32})(?:/c)?\.html?$"),
     continuation="_{n}",
     templates=TEMPLATES,
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/xinhua.md",
 )

@@ -37,7 +37,6 @@ SOURCE = SourceDecl(
         listings=(
             "https://www.yicai.com/news/",
         ),
-        listings_setting="YICAI_CHANNELS",
         # "加载更多" loads by XHR: the server-rendered page is the only list page
         max_list_pages=1,
     ),
@@ -45,11 +44,6 @@ SOURCE = SourceDecl(
     article_url=re.compile(r"^https?://(?:www\.)?yicai\.com/news/\d{6,}\.html$", re.I),
     # /vip/ pages are paywalled (the text is cut); m. is the mobile mirror of www.
     skip_url=re.compile(r"/vip/|^https?://m\.yicai\.com/", re.I),
-    templates=TEMPLATES,
     story_id=re.compile(r"/news/(\d{6,})\.html$"),
-    continuation=None,
-    timezone="Asia/Shanghai",
-    download_delay=1.0,
-    concurrency=2,
-    notes="docs/sources/yicai.md",
+    templates=TEMPLATES,
 )

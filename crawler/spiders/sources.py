@@ -7,8 +7,12 @@ so every declaration appears in ``scrapy list`` and runs with
 
 from __future__ import annotations
 
+import logging
+
 from ..sources import DECLARED, SourceDecl
 from .news import NewsSpider
+
+logger = logging.getLogger(__name__)
 
 
 class SourceSpider(NewsSpider):
@@ -22,11 +26,21 @@ class SourceSpider(NewsSpider):
             yield self.listing_request(url, self.parse_feed)
         for url in discovery.sitemaps:
             yield self.listing_request(url, self.parse_sitemap)
-        listings = list(discovery.listings)
-        if discovery.listings_setting and self.settings.get(discovery.listings_setting):
-            listings = self.settings.getlist(discovery.listings_setting)
-        for url in listings:
+        for url in self.start_listings():
             yield self.listing_request(url, self.parse_list, page=1)
+
+    def start_listings(self) -> list[str]:
+        """The declared list pages, or those of the one override setting ``<NAME>_LISTINGS``."""
+        setting = self.source.listings_setting
+        legacy = setting.replace("_LISTINGS", "_CHANNELS")
+        if self.settings.get(legacy):
+            logger.warning("setting %s is not read (the override of %s's listings is %s)", legacy, self.name, setting)
+        override = [url.strip() for url in self.settings.getlist(setting) if url.strip()]
+        if override:
+            # said at INFO: a run that does not read the declared channels must say so
+            logger.info("listings of %s overridden by setting %s (%d URL%s)", self.name, setting, len(override), "" if len(override) == 1 else "s")
+            return override
+        return list(self.source.discovery.listings)
 
 
 def spider_class(decl: SourceDecl) -> type[SourceSpider]:

@@ -26,6 +26,7 @@ from twisted.internet.error import (
 from ..extraction.dates import CHINA_TZ
 from ..ledger import ListingLedger
 from ..middlewares.incremental import AlreadyStored, NotModified
+from ..middlewares.limits import REFUSAL_REASONS, Refused
 from ..signals import page_failed
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ def failure_reason(failure) -> tuple[str, str]:
         return "timeout", "timed out"
     if failure.check(ConnectionLost, ResponseDataLossError):
         return "connection_lost", "connection lost before the whole response arrived"
+    if failure.check(Refused):
+        return exc.reason, exc.detail
     if failure.check(IgnoreRequest):
         if "robots" in str(exc).lower():
             return "robots_disallowed", "forbidden by robots.txt"
@@ -55,7 +58,7 @@ def failure_reason(failure) -> tuple[str, str]:
 
 # failures a later run would meet again (a page that is gone, a robots.txt rule):
 # they do not keep a listing "incomplete". A 5xx, 403, 429 or a network error does.
-PERMANENT_FAILURES = {"robots_disallowed", "ignored", "http_404", "http_410", "not_a_url"}
+PERMANENT_FAILURES = {"robots_disallowed", "ignored", "http_404", "http_410", "not_a_url", *REFUSAL_REASONS}
 
 
 class BaseNewsSpider(scrapy.Spider):

@@ -85,9 +85,9 @@ class ResponseLimitsMiddleware:
     def process_exception(self, request, exception):
         received = self.received.pop(id(request), 0)
         limit = request.meta.get("download_maxsize") or 0
-        too_large = isinstance(exception, DownloadCancelledError) and "max size" in str(exception)
-        too_large = too_large or (isinstance(exception, CancelledError) and limit and received > limit)
-        if not too_large:
+        cancelled = isinstance(exception, (DownloadCancelledError, CancelledError))
+        # announced too large (Content-Length), or cut once the bytes received passed the cap
+        if not (cancelled and ("max size" in str(exception) or (limit and received > limit))):
             return None
         self.stats.inc_value("limits/too_large_count")
         raise Refused(request.meta.get(SIZE_REASON_KEY, "page_too_large"), f"larger than {limit} bytes (download_maxsize)")

@@ -138,6 +138,8 @@ MIN_BODY_CHARS = 30
 # size (bench/hostile_memory.py: ~25 s for 2 MB of paragraphs, during which
 # the process does not answer SIGTERM), so the cap is 2 MB.
 MAX_PAGE_BYTES = 2 * 1024 * 1024
+# Bytes of a feed or list page after decompression (listing_too_large).
+MAX_LISTING_BYTES = 10 * 1024 * 1024
 # Bytes of a sitemap after decompression (HTTP Content-Encoding or a .gz
 # file): the sitemap protocol's own limit. Larger: sitemap_too_large.
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024

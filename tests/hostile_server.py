@@ -88,7 +88,10 @@ class _Handler(BaseHTTPRequestHandler):
             if route.length:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass   # the crawler hung up: that is what a cap does
             return
         # a generated body: no Content-Length, the end is the connection's close
         self.send_header("Connection", "close")

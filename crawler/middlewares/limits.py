@@ -4,9 +4,10 @@ Scrapy's own mechanisms do the cutting — ``download_maxsize`` (per request)
 aborts a download once its bytes pass the cap, and HttpCompressionMiddleware
 stops decompressing at the same cap — but Scrapy's default cap is 1 GiB and
 its refusal is a bare ``IgnoreRequest``. Here every request gets the cap of its
-kind (``SITEMAP_MAX_BYTES`` for sitemaps, ``MAX_PAGE_BYTES`` for everything
-else), and an over-limit response fails with :class:`Refused`, which carries
-the reason code the drops table records (``page_too_large``,
+kind (``SITEMAP_MAX_BYTES`` for sitemaps, ``MAX_LISTING_BYTES`` for feeds and
+list pages, ``MAX_PAGE_BYTES`` for articles and everything else), and an
+over-limit response fails with :class:`Refused`, which carries the reason code
+the drops table records (``page_too_large``, ``listing_too_large``,
 ``sitemap_too_large``).
 """
 
@@ -36,6 +37,7 @@ class Refused(IgnoreRequest):
 # reason codes of refusals (crawler/middlewares/limits.py, safety.py, crawler/discovery)
 REFUSAL_REASONS = {
     "page_too_large",
+    "listing_too_large",
     "sitemap_too_large",
     "element_too_long",
     "too_many_links",
@@ -56,6 +58,7 @@ class ResponseLimitsMiddleware:
     def __init__(self, crawler):
         settings = crawler.settings
         self.page_max = settings.getint("MAX_PAGE_BYTES")
+        self.listing_max = settings.getint("MAX_LISTING_BYTES")
         self.sitemap_max = settings.getint("SITEMAP_MAX_BYTES")
         self.stats = crawler.stats
         # bytes received per request: a download Scrapy cancels mid-stream for
@@ -73,9 +76,12 @@ class ResponseLimitsMiddleware:
     def process_request(self, request):
         if "download_maxsize" in request.meta:
             return None
-        sitemap = is_sitemap_request(request)
-        request.meta["download_maxsize"] = self.sitemap_max if sitemap else self.page_max
-        request.meta[SIZE_REASON_KEY] = "sitemap_too_large" if sitemap else "page_too_large"
+        if is_sitemap_request(request):
+            request.meta["download_maxsize"], request.meta[SIZE_REASON_KEY] = self.sitemap_max, "sitemap_too_large"
+        elif request.meta.get("listing"):
+            request.meta["download_maxsize"], request.meta[SIZE_REASON_KEY] = self.listing_max, "listing_too_large"
+        else:
+            request.meta["download_maxsize"], request.meta[SIZE_REASON_KEY] = self.page_max, "page_too_large"
         return None
 
     def process_response(self, request, response):

@@ -165,3 +165,39 @@ def test_mirror_mode_keeps_redirects_inside_the_mirror(server, internal, tmp_pat
     assert [r["url"] for r in rows(store, "select url from stories")] == [f"http://{host}/b.html"]
     assert ("redirect_to_private_address", f"http://{host}/c.html") in drops(store)
     assert internal.requested == []
+
+
+def test_a_redirect_chain_over_the_limit_is_a_drop(server, tmp_path):
+    for i in range(6):
+        server.route(f"/r{i}", status=302, headers={"Location": f"/r{i + 1}"})
+    url = server.url("/r0")
+    store = tmp_path / "s.sqlite"
+    crawl("urls", store, url, REDIRECT_MAX_TIMES="3")
+    assert [r["reason"] for r in rows(store, "select reason from drops where url = ?", (url,))] == ["too_many_redirects"]
+    assert "/r4" not in server.requested
+
+
+def test_a_redirect_to_a_name_that_resolves_to_a_private_address_is_refused_on_arrival():
+    import ipaddress
+
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.limits import Refused
+    from crawler.middlewares.safety import PrivateAddressMiddleware, private_address
+
+    assert private_address("127.0.0.1") and private_address("[::1]") and private_address("169.254.169.254")
+    assert private_address("10.1.2.3") and private_address("localhost") and private_address("0.0.0.0")
+    assert not private_address("93.184.216.34") and not private_address("news.example.com")
+
+    mw = PrivateAddressMiddleware.from_crawler(get_crawler(settings_dict={"ALLOW_PRIVATE_REDIRECTS": False}))
+    chain = ["http://public.example/a", "http://intranet.example/admin"]
+    request = Request(chain[-1], meta={"redirect_chain": chain})
+    inside = HtmlResponse(chain[-1], body=b"<html></html>", request=request, ip_address=ipaddress.ip_address("10.0.0.5"))
+    with pytest.raises(Refused) as refused:
+        mw.process_response(request, inside)
+    assert refused.value.reason == "redirect_to_private_address"
+    outside = HtmlResponse(chain[-1], body=b"<html></html>", request=request, ip_address=ipaddress.ip_address("93.184.216.34"))
+    assert mw.process_response(request, outside) is outside
+    not_redirected = Request("http://intranet.example/admin")
+    assert mw.process_response(not_redirected, inside) is inside

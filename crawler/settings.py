@@ -122,6 +122,35 @@ MIN_BODY_CHARS = 30
 # feed or page put its body or junk there (an aggregator sent 1,000,000 chars).
 MAX_TITLE_CHARS = 300
 
+# --- Hostile input: caps and refusals (crawler/middlewares/limits.py, safety.py) ---
+# Bytes of a page (article, list page, feed, API answer) after decompression;
+# a larger one is not downloaded further and is dropped as page_too_large.
+# News pages are 50-500 KB; extraction time grows faster than linearly with
+# size (bench/hostile_memory.py: ~25 s for 2 MB of paragraphs, during which
+# the process does not answer SIGTERM), so the cap is 2 MB.
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+# Bytes of a feed or list page after decompression (listing_too_large).
+MAX_LISTING_BYTES = 10 * 1024 * 1024
+# Bytes of a sitemap after decompression (HTTP Content-Encoding or a .gz
+# file): the sitemap protocol's own limit. Larger: sitemap_too_large.
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+# Characters of one sitemap field (<loc>, <lastmod>, news:title): a longer
+# entry is dropped as element_too_long (libxml2 itself stops at 10 MB a node).
+SITEMAP_MAX_ELEMENT_CHARS = 4096
+# Entries read from one sitemap.
+SITEMAP_MAX_URLS = 50000
+# Entries read from one feed.
+FEED_MAX_ENTRIES = 5000
+# A page with more links than this is a link list, not an article (too_many_links).
+MAX_PAGE_LINKS = 5000
+# The upper bound for anything else (robots.txt, requests with their own meta).
+DOWNLOAD_MAXSIZE = SITEMAP_MAX_BYTES
+DOWNLOAD_WARNSIZE = MAX_PAGE_BYTES
+# Follow redirects and meta refreshes to loopback/private/link-local addresses.
+ALLOW_PRIVATE_REDIRECTS = False
+REDIRECT_MAX_TIMES = 10
+URLLENGTH_LIMIT = 2083
+
 # --- Components, in order --------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # The mirror sits just below Scrapy's DownloaderStats (850) so a mirrored
@@ -131,6 +160,21 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.incremental.ConditionalRequestMiddleware": 560,
     "crawler.middlewares.encoding.EncodingRepairMiddleware": 880,
     "crawler.middlewares.mirror.MirrorMiddleware": 840,
+    # hostile input: every request gets its size cap; over-limit responses and
+    # refused redirects fail with a reason code (crawler/middlewares/limits.py, safety.py)
+    "crawler.middlewares.limits.ResponseLimitsMiddleware": 845,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.limits.LimitedCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.safety.SafeRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.safety.SafeMetaRefreshMiddleware": 580,
+    "crawler.middlewares.safety.PrivateAddressMiddleware": 620,
+}
+
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.middlewares.safety.RecordedUrlLengthMiddleware": 800,
 }
 
 ITEM_PIPELINES = {

@@ -8,7 +8,7 @@ the live site. ``python -m crawler.mirror_server DIR`` serves such a folder.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import NotConfigured
 
@@ -39,8 +39,16 @@ class MirrorMiddleware:
         return cls(mirror or "", crawler.stats, host_mirrors)
 
     def process_request(self, request):
-        if ORIGINAL_URL_KEY in request.meta:
-            return None
+        original = request.meta.get(ORIGINAL_URL_KEY)
+        if original is not None:
+            if request.url == mirror_url_for(original, self.mirror, self.host_mirrors):
+                return None
+            # a redirect built from a mirrored request (Scrapy copies its meta):
+            # it goes back through the mirror, and through the offsite and
+            # robots.txt checks under its own host first, never to the live site
+            self.stats.inc_value("mirror/redirect_rerouted_count")
+            meta = {k: v for k, v in request.meta.items() if k not in (ORIGINAL_URL_KEY, "allow_offsite", "dont_obey_robotstxt")}
+            return request.replace(meta=meta, dont_filter=True)
         host = urlsplit(request.url).netloc.lower()
         if host not in self.host_mirrors and (not self.mirror or request.url.startswith(self.mirror + "/")):
             return None
@@ -64,4 +72,7 @@ class MirrorMiddleware:
             loc = location.decode("latin-1")
             if loc.startswith(base + "/"):
                 response.headers["Location"] = f"{urlsplit(original).scheme}://{loc[len(base) + 1:]}"
+            else:
+                # a relative Location means the live site's path, not the mirror's
+                response.headers["Location"] = urljoin(original, loc)
         return response.replace(url=original)

@@ -26,6 +26,7 @@ from twisted.internet.error import (
 from ..extraction.dates import CHINA_TZ
 from ..ledger import ListingLedger
 from ..middlewares.incremental import AlreadyStored, NotModified
+from ..middlewares.limits import REFUSAL_REASONS, Refused
 from ..signals import page_failed
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ def failure_reason(failure) -> tuple[str, str]:
         return "timeout", "timed out"
     if failure.check(ConnectionLost, ResponseDataLossError):
         return "connection_lost", "connection lost before the whole response arrived"
+    if failure.check(Refused):
+        return exc.reason, exc.detail
     if failure.check(IgnoreRequest):
         if "robots" in str(exc).lower():
             return "robots_disallowed", "forbidden by robots.txt"
@@ -53,9 +56,15 @@ def failure_reason(failure) -> tuple[str, str]:
     return f"fetch_error_{name.lower()}", f"{name}: {exc}"
 
 
+def failed_url(failure) -> str:
+    """The URL a failure is recorded under: the first of a redirect chain (what was linked)."""
+    chain = failure.request.meta.get("redirect_chain")
+    return chain[0] if chain else failure.request.meta.get("mirror_original_url", failure.request.url)
+
+
 # failures a later run would meet again (a page that is gone, a robots.txt rule):
 # they do not keep a listing "incomplete". A 5xx, 403, 429 or a network error does.
-PERMANENT_FAILURES = {"robots_disallowed", "ignored", "http_404", "http_410", "not_a_url"}
+PERMANENT_FAILURES = {"robots_disallowed", "ignored", "http_404", "http_410", "not_a_url", *REFUSAL_REASONS}
 
 
 class BaseNewsSpider(scrapy.Spider):
@@ -116,7 +125,7 @@ class BaseNewsSpider(scrapy.Spider):
         if failure.check(AlreadyStored):
             self.ledger.done(parent, ok=True)
             return  # incremental skip: counted by the middleware, not a drop
-        url = failure.request.meta.get("mirror_original_url", failure.request.url)
+        url = failed_url(failure)
         reason, detail = failure_reason(failure)
         self.crawler.stats.inc_value("fetch/failed_article_request_count")
         # a page that may come back (HTTP error, network) keeps its listing "incomplete"
@@ -130,7 +139,7 @@ class BaseNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("listing/not_modified_count")
             self.ledger.done(parent, ok=True)
             return  # unchanged since the last clean run: nothing new there
-        url = failure.request.meta.get("mirror_original_url", failure.request.url)
+        url = failed_url(failure)
         reason, detail = failure_reason(failure)
         self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)
         self.record_failure(url, reason, detail, kind="listing")

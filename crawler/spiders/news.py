@@ -24,6 +24,7 @@ from ..extraction.article import Extraction, extract_article
 from ..extraction.body import body_text
 from ..extraction.dates import in_source_zone, parse_date
 from ..items import ArticleItem
+from ..middlewares.limits import page_problem
 from ..sources import SourceDecl, source_for_url
 from ..urls import canonicalize
 from .base import BaseNewsSpider, failure_reason
@@ -136,7 +137,7 @@ class NewsSpider(BaseNewsSpider):
         if feed.malformed:
             self.crawler.stats.inc_value("feed/malformed_count")
             self.logger.warning("%s: feed %s is malformed XML; read %d entries anyway", self.name, response.url, len(feed.entries))
-        for entry in feed.entries:
+        for entry in feed.entries[: self.settings.getint("FEED_MAX_ENTRIES") or None]:
             url = self.link(response, entry.url)
             self.crawler.stats.inc_value("feed/entry_count")
             if url is None or not self.accepts_article(url):
@@ -153,8 +154,12 @@ class NewsSpider(BaseNewsSpider):
                 yield self.listing_request(url, self.parse_sitemap, listing)
             return
         limit = self.settings.getint("SITEMAP_MAX_URLS", 50000)
+        caps = {"max_bytes": self.settings.getint("SITEMAP_MAX_BYTES"), "max_element_chars": self.settings.getint("SITEMAP_MAX_ELEMENT_CHARS")}
         try:
-            for entry in iter_sitemap(response.body, max_entries=limit):
+            for entry in iter_sitemap(response.body, max_entries=limit, **caps):
+                if entry.problem:
+                    self.record_failure(entry.loc, entry.problem, f"in sitemap {listing}", kind="article")
+                    continue
                 url = self.link(response, entry.loc)
                 if url is None:
                     continue
@@ -171,7 +176,7 @@ class NewsSpider(BaseNewsSpider):
                 date_raw, origin = (entry.news_date, "sitemap:news:publication_date") if entry.news_date else (None, None)
                 yield self.article_request(url, Hints(title=entry.news_title, date_raw=date_raw, origin=origin), listing)
         except ValueError as exc:
-            self._unreadable(listing, "sitemap_unreadable", str(exc))
+            self._unreadable(listing, getattr(exc, "reason", "sitemap_unreadable"), str(exc))
             return
         self.crawler.stats.inc_value("listing/page_count")
 
@@ -252,6 +257,10 @@ class NewsSpider(BaseNewsSpider):
         self.crawler.stats.inc_value("article/page_count")
         if not isinstance(response, TextResponse):
             self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article")
+            return None
+        problem = page_problem(response.body, self.settings.getint("MAX_PAGE_BYTES"), self.settings.getint("MAX_PAGE_LINKS"))
+        if problem:
+            self.record_failure(response.url, *problem, kind="article")
             return None
         source = self.source_of(response.url)
         result = extract_article(response.text, response.url, source=source, fetched_at=self.now())

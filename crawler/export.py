@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from crawler.extraction.dates import CHINA_TZ
-from pipelines.db import Store
-from pipelines.render import yaml_scalar
+from crawler.store import Store
+from crawler.post import yaml_scalar
 
 _SAFE_RE = re.compile(r"[^A-Za-z0-9_-]+")
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from crawler.export import export_site, safe_component
-from pipelines.db import Store
+from crawler.store import Store
 from pipelines.store import story_row
 from tests.test_store import make_item
 

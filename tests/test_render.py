@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.render import render_post, yaml_double_quoted, yaml_scalar
+from crawler.post import render_post, yaml_double_quoted, yaml_scalar
 from pipelines.slugs import slugify
 
 GOLDEN = Path(__file__).parent / "golden"

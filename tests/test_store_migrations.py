@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -84,15 +85,16 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path):
     go = tmp_path / "go"
     code = (
         "import sys, time, pathlib\n"
+        "from crawler.store import Store\n"  # imported first: all four leave the line together
         "go = pathlib.Path(sys.argv[2])\n"
-        "while not go.exists(): time.sleep(0.005)\n"
-        "from crawler.store import Store\n"
+        "while not go.exists(): time.sleep(0.001)\n"
         "s = Store.open(sys.argv[1]); print(len(s.applied_migrations())); s.close()\n"
     )
     procs = [
         subprocess.Popen([sys.executable, "-c", code, str(path), str(go)], cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(4)
     ]
+    time.sleep(3)  # every process is waiting at the line
     go.touch()
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, [err[-2000:] for _, err in outs]
@@ -125,3 +127,35 @@ def test_the_run_row_is_started_explicitly():
     again = RunContext(store, "people")
     again.start()
     assert again.catch_up and store.run_row(run_id)["status"] == "interrupted"
+
+
+def test_connections_migrating_the_same_new_store_at_once_all_succeed(tmp_path):
+    """Four connections leave a barrier together into ``migrate``, many times:
+    without the BEGIN IMMEDIATE around the migrations one of them now and then
+    fails with 'table … already exists'."""
+    import threading
+
+    from crawler.store import schema
+    from crawler.store.connection import connect
+
+    for trial in range(30):
+        path = tmp_path / f"race{trial}.sqlite"
+        dbs = [connect(path) for _ in range(4)]
+        barrier, errors = threading.Barrier(4), []
+
+        def run(db):
+            barrier.wait()
+            try:
+                schema.migrate(db)
+            except Exception as exc:  # collected: the assertion below shows them
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=run, args=(db,)) for db in dbs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [], f"trial {trial}: {errors}"
+        assert [schema.applied(db) for db in dbs] == [ALL] * 4
+        for db in dbs:
+            db.close()

@@ -26,7 +26,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(PROJECT))
 
 from crawler.export import export_site  # noqa: E402
-from pipelines.db import Store  # noqa: E402
+from crawler.store import Store  # noqa: E402
 from pipelines.render import render_post  # noqa: E402
 
 BODY = "<p>" + "中国发展网讯 联想联合亿欧共同举办了主题云端思享会，荟聚行业专家和企业家代表。" * 60 + "</p>"

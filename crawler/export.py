@@ -29,8 +29,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from crawler.extraction.dates import CHINA_TZ
-from pipelines.db import Store
-from pipelines.render import harden_post, inert_text, yaml_scalar
+from crawler.post import harden_post, inert_text, yaml_scalar
+from crawler.store import Store
 
 _SAFE_RE = re.compile(r"[^A-Za-z0-9_-]+")
 TMP_PREFIX = ".export-tmp-"

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.db import Store
+from .store import Store
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:

@@ -7,8 +7,8 @@ its ``last_seen``.
 
 from __future__ import annotations
 
-from .db import StoreComponent
-from .drops import DuplicateStory
+from crawler.store import StoreComponent
+from crawler.drops import DuplicateStory
 
 
 def classify(item: dict, by_url: dict | None, by_hash: dict | None) -> tuple[str, dict | None]:
@@ -27,7 +27,7 @@ def classify(item: dict, by_url: dict | None, by_hash: dict | None) -> tuple[str
 
 class DedupePipeline(StoreComponent):
     def process_item(self, item):
-        ctx = self.run
+        ctx = self.run_context
         store = ctx.store
         own = store.story_by_own_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
         copy_of = None if own else store.story_arrived_from(item["canonical_url"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from .db import StoreComponent
-from .drops import DropStory
+from crawler.store import StoreComponent
+from crawler.drops import DropStory
 
 
 def story_row(item: dict) -> dict:
@@ -36,11 +36,8 @@ def story_row(item: dict) -> dict:
 
 
 class StorePipeline(StoreComponent):
-    def open_spider(self):
-        self.run  # open the store and the run row before the first item
-
     def process_item(self, item):
-        ctx = self.run
+        ctx = self.run_context
         row = story_row(dict(item))
         verdict = item.get("verdict") or "new"
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .drops import DropStory
+from crawler.drops import DropStory
 
 
 def problems(item: dict, *, min_body_chars: int = 30, max_title_chars: int = 300) -> list[tuple[str, str]]:

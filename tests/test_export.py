@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from crawler.export import export_site, safe_component
-from pipelines.db import Store
+from crawler.store import Store
 from pipelines.store import story_row
 from tests.test_store import make_item
 
@@ -105,11 +105,11 @@ import subprocess
 import sys
 import time
 
-from pipelines.render import render_post
+from crawler.post import render_post
 
 PROJECT = Path(__file__).resolve().parents[1]
 EXPORT_SNIPPET = (
-    "import sys; from pipelines.db import Store; from crawler.export import export_site; "
+    "import sys; from crawler.store import Store; from crawler.export import export_site; "
     "r = export_site(Store.open(sys.argv[1]), sys.argv[2]); "
     "print(len(r.written), r.unchanged, len(r.cleaned))"
 )

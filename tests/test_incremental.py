@@ -102,8 +102,10 @@ def test_resumed_run_after_a_graceful_interrupt_matches_an_uninterrupted_one(tmp
     deadline = time.time() + 60
     while time.time() < deadline:
         time.sleep(0.2)
-        if store.exists() and rows(store, "SELECT count(*) AS n FROM stories")[0]["n"] >= 2:
-            break
+        # the file exists a moment before its tables do (the crawl is creating it)
+        if store.exists() and rows(store, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'stories'")[0]["n"]:
+            if rows(store, "SELECT count(*) AS n FROM stories")[0]["n"] >= 2:
+                break
     proc.send_signal(signal.SIGINT)  # an operator's Ctrl-C: Scrapy closes gracefully and keeps JOBDIR
     proc.communicate(timeout=60)
     partial = rows(store, "SELECT count(*) AS n FROM stories")[0]["n"]

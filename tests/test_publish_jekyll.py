@@ -17,8 +17,8 @@ import pytest
 
 from crawler.export import export_site
 from crawler.extraction.body import plain_text, sanitize_html
-from pipelines.db import Store
-from pipelines.render import harden_post, render_post
+from crawler.store import Store
+from crawler.post import harden_post, render_post
 from pipelines.store import story_row
 from tests.test_store import make_item
 

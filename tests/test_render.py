@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines.render import render_post, yaml_double_quoted, yaml_scalar
+from crawler.post import render_post, yaml_double_quoted, yaml_scalar
 from pipelines.slugs import slugify
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -129,7 +129,7 @@ def test_site_story_gets_attribution_once():
 
 from hypothesis import given, settings, strategies as st
 
-from pipelines.render import harden_post, inert_html, inert_text
+from crawler.post import harden_post, inert_html, inert_text
 
 MARKUP_TEXT = st.text(alphabet=st.sampled_from(list("{}[]()%:!<>&#^|*_`\\ \nab中文")), max_size=40)
 
@@ -171,7 +171,7 @@ def test_render_pipeline_drops_a_date_that_cannot_be_a_post_date():
     from scrapy.settings import Settings
 
     from crawler import settings as project_settings
-    from pipelines.drops import DropStory
+    from crawler.drops import DropStory
     from pipelines.render import RenderPipeline
 
     pipeline = RenderPipeline(Settings({k: getattr(project_settings, k) for k in ("SITE_BASE", "POST_CATEGORY_URL", "POST_HOME_URL")}))

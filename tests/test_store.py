@@ -1,8 +1,9 @@
 import sqlite3
 
 import pytest
+import sqlite_utils
 
-from pipelines.db import Store
+from crawler.store import MIGRATIONS, Store
 from pipelines.dedupe import classify
 from pipelines.normalize import normalize
 from pipelines.store import story_row
@@ -123,11 +124,12 @@ def test_runs_and_drops_rows():
 
 def test_migrations_are_recorded_and_rerunnable(tmp_path):
     path = tmp_path / "s.sqlite"
+    names = [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
     store = Store.open(path)
-    assert store.schema_version == len(__import__("pipelines.db", fromlist=["MIGRATIONS"]).MIGRATIONS)
+    assert store.applied_migrations() == names
     store.close()
     store = Store.open(path)  # opening again migrates nothing and loses nothing
-    assert store.schema_version == len(__import__("pipelines.db", fromlist=["MIGRATIONS"]).MIGRATIONS)
+    assert store.applied_migrations() == names
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -169,13 +171,11 @@ def test_store_path_from_the_environment(tmp_path):
 
 
 def test_migrating_a_version_1_store_keeps_its_stories(tmp_path):
-    import sqlite_utils
-
-    from pipelines import db as dbmod
+    from crawler.store import schema
 
     path = tmp_path / "v1.sqlite"
     raw = sqlite_utils.Database(path)
-    dbmod._migration_1(raw)
+    schema.m001_stories_urls_runs_drops(raw)
     raw.execute("PRAGMA user_version = 1")
     item = make_item()
     row = {c: story_row(item).get(c) for c in raw["stories"].columns_dict}
@@ -183,6 +183,6 @@ def test_migrating_a_version_1_store_keeps_its_stories(tmp_path):
     raw["stories"].insert(row)
     raw.conn.close()
     store = Store.open(path)
-    assert store.schema_version == len(dbmod.MIGRATIONS)
+    assert store.applied_migrations() == [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
     assert store.story_by_id(item["story_id"])["title"] == "标题"
     assert "story_changes" in store.db.table_names() and "health" in store.db["runs"].columns_dict

@@ -10,7 +10,7 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from pipelines.db import store_problem
+from ..store import store_problem
 
 
 class Command(ScrapyCrawlCommand):

@@ -19,7 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from twisted.internet import task
 
-from pipelines.db import store_problem
+from ..store import Store, store_problem
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
 
@@ -156,13 +156,12 @@ class Command(ScrapyCommand):
             result.update(status="failed", why=f"stopped: {reason}")
         elif reason == "closespider_timeout":
             result["why"] = "time budget reached"
-        ctx = getattr(crawler, "_syndication_run", None)
-        if ctx is not None and ctx._run_id is not None:
-            from pipelines.db import Store
-
+        # the run row id, as the run log recorded it when the spider opened
+        run_id = stats.get("run/id")
+        if run_id is not None:
             store = Store.open(crawler.settings.get("STORE_PATH"))
             try:
-                row = next(store.db.query("SELECT dropped_by_reason, health, duration_s FROM runs WHERE id = ?", [ctx._run_id]), None)
+                row = store.run_row(run_id)
             finally:
                 store.close()
             if row:

@@ -9,7 +9,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from pipelines.db import Store
+from ..store import Store
 
 from ..export import UnsafePath, export_site
 

@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 
 from scrapy import signals
 
-from pipelines.db import get_run_context
-from pipelines.drops import DropStory, DuplicateStory
+from ..store import get_run_context
+from ..drops import DropStory, DuplicateStory
 
 from ..health import Flag, HealthSettings, check_run, notify
 from ..signals import page_failed
@@ -61,7 +61,9 @@ class RunLog:
         return get_run_context(self.crawler)
 
     def spider_opened(self, spider):
-        self.stats.set_value("run/id", self.ctx.run_id)
+        # the run row is inserted here, before any request is scheduled: every
+        # drop, arrival and story of this crawl is recorded against it
+        self.stats.set_value("run/id", self.ctx.start())
         logger.info("%s: run %d, store %s", spider.name, self.ctx.run_id, self.crawler.settings.get("STORE_PATH"))
 
     def _drop(self, source: str, url: str | None, reason: str, detail: str) -> None:
@@ -105,7 +107,7 @@ class RunLog:
         try:
             self.finish(spider, reason)
         finally:
-            self.ctx.store.close()
+            self.ctx.close()
 
     def finish(self, spider, reason):
         stats = self.stats.get_stats()

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
-from pipelines.db import StoreComponent
+from ..store import StoreComponent
 
 from ..extraction.dates import CHINA_TZ
 from .mirror import ORIGINAL_URL_KEY
@@ -54,7 +54,7 @@ class KnownArticleMiddleware(StoreComponent):
         if not article_url or ORIGINAL_URL_KEY in request.meta or request.meta.get("incremental_checked"):
             return None
         request.meta["incremental_checked"] = True
-        store = self.run.store
+        store = self.run_context.store
         if not store.known_url(article_url):
             return None
         window = recrawl_window(self.crawler.settings, self.crawler.spider)
@@ -82,7 +82,7 @@ class ConditionalRequestMiddleware(StoreComponent):
         request.meta["conditional_checked"] = True
         if recrawl_window(self.crawler.settings, self.crawler.spider) is not None:
             return None  # a recrawl walks the listings again to find the articles
-        known = self.run.store.validators(request.url)
+        known = self.run_context.store.validators(request.url)
         if not known:
             return None
         if known.get("etag"):
@@ -117,6 +117,6 @@ class ConditionalRequestMiddleware(StoreComponent):
         else:
             keep = self.pending if reason == "finished" else {}
         if keep:
-            self.run.store.save_validators(keep)
+            self.run_context.store.save_validators(keep)
         self.stats.set_value("conditional/saved_count", len(keep))
         self.stats.set_value("conditional/withheld_count", len(self.pending) - len(keep))

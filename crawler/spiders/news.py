@@ -28,7 +28,7 @@ from ..middlewares.limits import page_problem
 from ..sources import SourceDecl, source_for_url
 from ..urls import canonicalize
 from .base import BaseNewsSpider, failure_reason
-from pipelines.db import get_run_context
+from ..store import get_run_context
 
 MAX_ARTICLE_PAGES = 20
 # TRS CMS pagers are written by script: createPageHTML(<pages>, <current index>, …)

@@ -1,4 +1,5 @@
-"""The exceptions pipelines raise to take an item out of the flow."""
+"""The exceptions that take an item out of the pipeline flow (raised by
+pipelines, read by the run log): below both, so neither imports the other."""
 
 from scrapy.exceptions import DropItem
 

@@ -1,0 +1,43 @@
+"""Opening the SQLite file, and waiting out another process's write lock."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+# SQLite's busy timeout covers most waits; this covers what it does not (a
+# lock held past it, or a busy_timeout of 0): the whole write is tried again.
+retry_when_locked = retry(
+    retry=retry_if_exception(_is_locked),
+    stop=stop_after_attempt(10),
+    wait=wait_exponential(multiplier=0.05, max=2.0),
+    reraise=True,
+)
+
+
+def connect(path: str | Path | None = None, *, memory: bool = False) -> sqlite_utils.Database:
+    """A sqlite-utils Database in WAL mode (readers never block the writer),
+    waiting up to 30 s for another process's lock, with foreign keys on."""
+    if memory:
+        db = sqlite_utils.Database(memory=True)
+    else:
+        path = Path(path or "data/stories.sqlite")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
+        db.execute("PRAGMA busy_timeout = 30000")
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    return db

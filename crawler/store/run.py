@@ -1,0 +1,89 @@
+"""The run lifecycle, shared by the Scrapy components of one crawler.
+
+One ``RunContext`` per crawler holds the opened store and, once started,
+the id of this crawl's ``runs`` row. Its lifecycle is explicit:
+
+- ``get_run_context(crawler)`` opens (and migrates) the store on first use;
+- ``start()`` inserts the run row — called once, by the run-bookkeeping
+  extension (``crawler.extensions.runlog.RunLog``) on ``spider_opened``,
+  before any request is scheduled;
+- ``run_id`` reads it (and refuses before ``start``);
+- ``close()`` closes the store, when the engine has stopped.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from .queries import Store
+
+
+class RunNotStarted(RuntimeError):
+    pass
+
+
+class RunContext:
+    """The store and the current run row of one crawler."""
+
+    def __init__(self, store: Store, spider_name: str):
+        self.store = store
+        self.spider_name = spider_name
+        self._run_id: int | None = None
+        # after an interrupted run, listings are walked in full once: what
+        # the broken run stored says nothing about older pages it never reached
+        self.catch_up = False
+
+    def start(self) -> int:
+        """Insert this crawl's run row (marking an unfinished earlier one
+        ``interrupted``); the run id. Calling it again returns the same id."""
+        if self._run_id is None:
+            self._run_id = self.store.start_run(self.spider_name)
+            self.catch_up = self.store.previous_run_status(self.spider_name, self._run_id) == "interrupted"
+        return self._run_id
+
+    @property
+    def started(self) -> bool:
+        return self._run_id is not None
+
+    @property
+    def run_id(self) -> int:
+        if self._run_id is None:
+            raise RunNotStarted(
+                f"{self.spider_name}: the run row is not started yet (RunContext.start(), "
+                "called by crawler.extensions.runlog.RunLog on spider_opened)"
+            )
+        return self._run_id
+
+    def close(self) -> None:
+        self.store.close()
+
+
+# one context per crawler object, without setting attributes on Scrapy's Crawler
+_contexts: "weakref.WeakKeyDictionary[object, RunContext]" = weakref.WeakKeyDictionary()
+
+
+def get_run_context(crawler) -> RunContext:
+    """The crawler's RunContext, its store opened on first use (pipelines,
+    middlewares, extensions and the spider all reach the same one)."""
+    ctx = _contexts.get(crawler)
+    if ctx is None:
+        ctx = RunContext(Store.open(crawler.settings.get("STORE_PATH")), crawler.spidercls.name)
+        _contexts[crawler] = ctx
+    return ctx
+
+
+class StoreComponent:
+    """Base of the Scrapy components (pipelines, middlewares) that work with
+    the crawl's store and run row."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def run_context(self) -> RunContext:
+        return get_run_context(self.crawler)

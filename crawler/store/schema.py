@@ -1,0 +1,211 @@
+"""The store's schema: named migrations recorded by sqlite-utils.
+
+Each migration is a function registered on ``MIGRATIONS`` (a
+``sqlite_utils.migrations.Migrations`` set); ``apply`` runs the pending ones,
+each in its own savepoint together with its row in ``_sqlite_migrations``.
+A new schema change is a new function at the end of this file.
+
+Stores made before this scheme counted their migrations in ``PRAGMA
+user_version`` (1, 2, 3). The first three migrations keep those numbers: on
+such a store they are recorded as applied without running again, so an old
+store is adopted as it is, with every row kept. ``user_version`` is not
+written any more (it stays at 3 on old stores, 0 on new ones).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .connection import retry_when_locked
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Migrations("syndication-store")
+
+
+def _numbered(number: int):
+    """A migration of the old ``user_version`` scheme: skipped (but recorded)
+    on a store that already reached ``number`` under it."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def step(db: sqlite_utils.Database) -> None:
+            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                logger.info("store already at numbered schema %d: %s recorded, not rerun", number, fn.__name__)
+                return
+            fn(db)
+
+        return step
+
+    return wrap
+
+
+@MIGRATIONS()
+@_numbered(1)
+def m001_stories_urls_runs_drops(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            site TEXT,
+            outlet TEXT,
+            editor TEXT,
+            slug TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            title TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            date_raw TEXT,
+            date_stage TEXT,
+            body_html TEXT NOT NULL,
+            body_text TEXT NOT NULL,
+            digest TEXT,
+            post TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            extractor TEXT,
+            encoding TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_stories_published_at ON stories(published_at)")
+    db.execute("CREATE INDEX idx_stories_source ON stories(source)")
+    db.execute(
+        """
+        CREATE TABLE story_urls (
+            canonical_url TEXT NOT NULL,
+            source TEXT NOT NULL,
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            url TEXT NOT NULL,
+            outlet TEXT,
+            relation TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            first_run_id INTEGER,
+            PRIMARY KEY (canonical_url, source)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_story_urls_story ON story_urls(story_id)")
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            spider TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            finish_reason TEXT,
+            requests INTEGER,
+            responses INTEGER,
+            stored INTEGER,
+            updated INTEGER,
+            duplicates INTEGER,
+            dropped INTEGER,
+            dropped_by_reason TEXT,
+            errors INTEGER,
+            stats TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE drops (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            source TEXT,
+            url TEXT,
+            reason TEXT NOT NULL,
+            detail TEXT,
+            at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_drops_run ON drops(run_id)")
+
+
+@MIGRATIONS()
+@_numbered(2)
+def m002_validators_changes_health(db: sqlite_utils.Database) -> None:
+    """Incremental crawling and health: HTTP validators, recorded changes, health flags."""
+    db.execute(
+        """
+        CREATE TABLE http_validators (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            checked_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE story_changes (
+            id INTEGER PRIMARY KEY,
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            run_id INTEGER,
+            changed_at TEXT NOT NULL,
+            old_hash TEXT,
+            new_hash TEXT,
+            old_title TEXT,
+            new_title TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE health_flags (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            source TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            flagged_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("ALTER TABLE runs ADD COLUMN health TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN duration_s REAL")
+
+
+@MIGRATIONS()
+@_numbered(3)
+def m003_title_stage(db: sqlite_utils.Database) -> None:
+    """Where the title came from (site rule, metadata, generic, a feed's hint…)."""
+    db.execute("ALTER TABLE stories ADD COLUMN title_stage TEXT")
+
+
+@retry_when_locked
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the pending migrations; the names applied.
+
+    All of it runs in one ``BEGIN IMMEDIATE`` transaction (each migration a
+    savepoint inside it, as ``db.atomic()`` nests): two processes opening a new
+    store at once are serialised by SQLite's write lock, and the second finds
+    nothing left to do instead of failing on a table that already exists."""
+    if not MIGRATIONS.pending(db):
+        return []
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        # read again under the lock: another process may have migrated meanwhile
+        names = [m.name for m in MIGRATIONS.pending(db)]
+        MIGRATIONS.apply(db)
+    except BaseException:
+        db.rollback()
+        raise
+    db.conn.execute("COMMIT")
+    for name in names:
+        logger.info("store migrated: %s", name)
+    return names
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations this store has recorded, in the order applied."""
+    return [m.name for m in MIGRATIONS.applied(db)]

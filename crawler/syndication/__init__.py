@@ -10,7 +10,7 @@ How a story is matched
        removed; punctuation and whitespace dropped (CJK) or folded (other scripts).
     2. `shingles(text)` — character 4-grams for CJK text, word 3-grams otherwise (by script).
     3. `signature(text)` — datasketch MinHash (128 permutations, fixed seed, scheme affine32),
-       32 bands × 4 rows, plus a 32-permutation signature of the first 160 characters in
+       32 bands × 4 rows, plus a 32-permutation signature of the body's first 100 characters in
        8 bands × 4 rows (finds excerpts and copies missing their last paragraphs). Band hashes
        are 64-bit INTEGERs in `lsh_bands(band, hash, sig_id)`, indexed on (band, hash): one
        candidate lookup is 40 index probes whatever the store's size.

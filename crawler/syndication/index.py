@@ -57,6 +57,7 @@ class Prepared:
     ts: int | None
     outlet: str | None
     named_source: str | None
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def prepare(story: Mapping[str, Any]) -> Prepared:
         ts=story_time(story),
         outlet=story.get("outlet"),
         named_source=named_source(story.get("body_text")),
+        lead=matching_text(story.get("body_text"), None),
     )
 
 
@@ -241,7 +243,7 @@ def assign(db, story: Mapping[str, Any], cfg: Config | None = None, *, at: str |
     t = cfg.stories_table
     at = at or story.get("first_seen") or datetime.now(timezone.utc).isoformat(timespec="seconds")
     prep = prepare(story)
-    sig = signature(prep.text, prep.shingles)
+    sig = signature(prep.text, prep.shingles, prep.lead)
 
     cand_ids = [c for c in candidates(conn, sig.bands)]
     matched: list[tuple[str, str | None, Verdict]] = []

@@ -4,7 +4,7 @@ Two signatures per story:
 - the *full* signature over all shingles of the matching text, banded for Jaccard ≈ 0.4–0.5
   (FULL_BANDS × FULL_ROWS = 32 × 4 of 128 permutations: a pair with Jaccard 0.6 becomes a
   candidate with probability 0.99, 0.5 → 0.87, 0.3 → 0.23);
-- the *lead* signature over the first LEAD_CHARS characters (LEAD_BANDS × LEAD_ROWS = 8 × 4 of
+- the *lead* signature over the first LEAD_CHARS characters of the body (LEAD_BANDS × LEAD_ROWS = 8 × 4 of
   32 permutations), which finds an excerpt (`…点击阅读全文`) or a copy whose last paragraphs were
   dropped: their Jaccard with the full copy can be far below any banding threshold, while the
   leads are nearly identical.
@@ -29,7 +29,7 @@ NUM_PERM = 128
 FULL_BANDS, FULL_ROWS = 32, 4
 LEAD_PERM = 32
 LEAD_BANDS, LEAD_ROWS = 8, 4
-LEAD_CHARS = 160            # CJK characters (or 4× as many for word-based text)
+LEAD_CHARS = 100            # CJK characters of the body (a quarter as many words otherwise)
 MIN_LEAD_SHINGLES = 20      # shorter texts get no lead bands (their full signature is the lead)
 
 # Permutations are fixed by SEED; building them is the costly part of MinHash(), so reuse them.
@@ -69,13 +69,15 @@ def lead_text(text: str) -> str:
     return " ".join(text.split()[:LEAD_CHARS // 4])
 
 
-def signature(text: str, shingle_set: set[str] | None = None) -> Signature:
-    """The signature of a matching text (see `text.matching_text`)."""
+def signature(text: str, shingle_set: set[str] | None = None, lead: str | None = None) -> Signature:
+    """The signature of a matching text (see `text.matching_text`). `lead` is the matching
+    text of the body alone (without the headline, which copies rewrite); default `text`."""
     sh = shingle_set if shingle_set is not None else shingles(text)
     full = _minhash(sh, _TEMPLATE)
     bands = band_keys(full, FULL_BANDS, FULL_ROWS)
-    lead_sh = shingles(lead_text(text))
-    if len(lead_sh) >= MIN_LEAD_SHINGLES and len(lead_sh) < len(sh):
+    lead_sh = shingles(lead_text(lead if lead is not None else text))
+    # An excerpt's lead is its whole text, so a lead is indexed even when it is the full text.
+    if len(lead_sh) >= MIN_LEAD_SHINGLES:
         bands += band_keys(_minhash(lead_sh, _LEAD_TEMPLATE), LEAD_BANDS, LEAD_ROWS, offset=FULL_BANDS)
     return Signature(full, len(sh), tuple(bands))
 

@@ -98,6 +98,8 @@ def matching_text(body_text: str | None, title: str | None = None) -> str:
     text = (clean_title(title) + "\n" + clean_body(body_text)).strip()
     text = text.lower()
     if is_cjk(text):
+        # A decimal point is part of a figure; any other full stop is punctuation.
+        text = re.sub(r"(?<!\d)\.|\.(?!\d)", "", text)
         return "".join(c for c in text if c.isalnum() or c in ".%")
     return " ".join(_TOKEN.findall(text))
 

@@ -28,7 +28,11 @@ API for the integrator (store / pipeline / export)
              migration.
     crawl:   `assign(conn, story, Config.from_settings(crawler.settings))` right after the story
              row is inserted, in the same transaction (the story pipeline's store step); `story`
-             is a mapping with id, title, body_text, published_at, first_seen, outlet. Returns
+             is a mapping with id, title, body_text, published_at, first_seen, outlet (the
+             publishing outlet: outlets are counted and the named source is looked up by it)
+             and optionally named_source (the outlet the page credits, e.g. extraction's
+             `来源：` when it differs from the site: the body text no longer holds
+             `（文章来源：…）` after boilerplate cleaning). Returns
              an `Assignment(cluster_id, is_new_cluster, merged_clusters, matched_stories,
              origin_story_id, similarity, lag_minutes, candidates)`: stats keys like
              `syndication/new_cluster`, `syndication/joined`, `syndication/merged` come from it.

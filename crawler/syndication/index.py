@@ -112,7 +112,9 @@ def prepare(story: Mapping[str, Any]) -> Prepared:
         figures=frozenset(_comparable_figures(text)),
         ts=story_time(story),
         outlet=story.get("outlet"),
-        named_source=named_source(story.get("body_text")),
+        # The integrator may pass what extraction found (a "来源：" meta line that differs
+        # from the publishing site); otherwise it is looked for in the body text.
+        named_source=story.get("named_source") or named_source(story.get("body_text")),
         lead=matching_text(story.get("body_text"), None),
     )
 

@@ -81,7 +81,8 @@ def pairwise(truth: dict[str, str], pred: dict[str, str]):
     return prec, rec, tp, fp, fn
 
 
-def quality(split: str, use_text: bool) -> dict:
+def quality(split: str, use_text: bool, cfg: Config | None = None) -> dict:
+    cfg = cfg or Config()
     with tempfile.TemporaryDirectory(prefix="synd-set-") as tmp:
         t0 = time.perf_counter()
         rows, info = load_pages(split, use_text, Path(tmp))
@@ -97,7 +98,7 @@ def quality(split: str, use_text: bool) -> dict:
         conn.execute("INSERT INTO stories (id, title, body_text, published_at, first_seen, outlet) VALUES (?,?,?,?,?,?)",
                      tuple(story[k] for k in ("id", "title", "body_text", "published_at", "first_seen", "outlet")))
         t1 = time.perf_counter()
-        pred[r["url"]] = assign(conn, story).cluster_id
+        pred[r["url"]] = assign(conn, story, cfg).cluster_id
         t_assign += time.perf_counter() - t1
     # assign() moves merged clusters in the store; read the final membership from there.
     pred = dict(conn.execute("SELECT id, cluster_id FROM stories"))
@@ -192,13 +193,17 @@ def main(argv=None):
     q = sub.add_parser("quality")
     q.add_argument("--split", choices=("dev", "heldout", "both"), default="both")
     q.add_argument("--text", action="store_true", help="score on the set's own text instead of extracted pages")
+    q.add_argument("--window-days", type=float, default=Config.window_days)
+    q.add_argument("--figure-tolerance", type=float, default=Config.figure_tolerance,
+                   help="1.0 switches the figures guard off (ablation)")
     c = sub.add_parser("cost")
     c.add_argument("--sizes", default="10000,100000,1000000")
     c.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "synd-cost.sqlite")
     args = ap.parse_args(argv)
     if args.cmd == "quality":
         splits = ("dev", "heldout") if args.split == "both" else (args.split,)
-        res = [quality(s, args.text) for s in splits]
+        cfg = Config(window_days=args.window_days, figure_tolerance=args.figure_tolerance)
+        res = [quality(s, args.text, cfg) for s in splits]
         print("| split | input | pages | stories | clusters | precision | recall | FP pairs | FN pairs | merges | ms/assign |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in res:

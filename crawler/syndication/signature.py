@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
-from .text import is_cjk, shingles
+from .text import shingles, tokens
 
 SEED = 20240610
 # datasketch ≥ 2.0 scheme, pinned: stored signatures from another scheme are not comparable.
@@ -29,7 +29,7 @@ NUM_PERM = 128
 FULL_BANDS, FULL_ROWS = 32, 4
 LEAD_PERM = 32
 LEAD_BANDS, LEAD_ROWS = 8, 4
-LEAD_CHARS = 100            # CJK characters of the body (a quarter as many words otherwise)
+LEAD_CHARS = 100            # tokens of the body: CJK characters, or words
 MIN_LEAD_SHINGLES = 20      # shorter texts get no lead bands (their full signature is the lead)
 
 # Permutations are fixed by SEED; building them is the costly part of MinHash(), so reuse them.
@@ -64,9 +64,8 @@ def band_keys(values: np.ndarray, bands: int, rows: int, offset: int = 0) -> lis
 
 
 def lead_text(text: str) -> str:
-    if is_cjk(text):
-        return text[:LEAD_CHARS]
-    return " ".join(text.split()[:LEAD_CHARS // 4])
+    """The first LEAD_CHARS tokens (characters of CJK text, words otherwise)."""
+    return " ".join(tokens(text)[:LEAD_CHARS])
 
 
 def signature(text: str, shingle_set: set[str] | None = None, lead: str | None = None) -> Signature:

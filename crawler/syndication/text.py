@@ -48,7 +48,8 @@ _NAMED_SOURCE = re.compile(
 )
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _WORD = re.compile(r"\w+", re.U)
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+|\d+", re.U)
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.U)
+_CJK_SPLIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 
 
@@ -78,8 +79,16 @@ def clean_body(body_text: str | None) -> str:
     for pattern in _INLINE:
         t = pattern.sub("", t)
     lines = [line.strip() for line in t.splitlines() if line.strip()]
-    if lines:
-        lines[0] = _DATELINE.sub("", lines[0], count=1)
+    # Copies stack datelines ("证券时报网讯 长江网10月4日讯 …"): strip them all.
+    for _ in range(4):
+        if not lines:
+            break
+        first = _DATELINE.sub("", lines[0], count=1).lstrip()
+        if first == lines[0]:
+            break
+        lines[0] = first
+        if not first:
+            lines.pop(0)
     return "\n".join(lines)
 
 
@@ -91,33 +100,43 @@ def is_cjk(text: str, share: float = 0.3) -> bool:
     return len(_CJK.findall(text[:4000])) / letters >= share
 
 
+def tokens(text: str) -> list[str]:
+    """Figures, words, and every CJK character as a token of its own: one token stream for
+    Chinese, other scripts and mixed text, so an excerpt and its full copy are cut alike
+    whichever script dominates either."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if _CJK.search(tok):
+            out.extend(_CJK_SPLIT.findall(tok))
+        else:
+            out.append(tok)
+    return out
+
+
 def matching_text(body_text: str | None, title: str | None = None) -> str:
-    """The text compared between copies: cleaned title and body, NFKC, lower case, with
-    punctuation and whitespace dropped for CJK text and folded to single spaces otherwise
-    (word shingles need the word boundaries)."""
-    text = (clean_title(title) + "\n" + clean_body(body_text)).strip()
-    text = text.lower()
-    if is_cjk(text):
-        # A decimal point is part of a figure; any other full stop is punctuation.
-        text = re.sub(r"(?<!\d)\.|\.(?!\d)", "", text)
-        return "".join(c for c in text if c.isalnum() or c in ".%")
-    return " ".join(_TOKEN.findall(text))
+    """The text compared between copies: cleaned title and body, NFKC, lower case, without
+    punctuation; CJK characters written together, other words separated by one space."""
+    text = (clean_title(title) + "\n" + clean_body(body_text)).strip().lower()
+    out: list[str] = []
+    prev_cjk = False
+    for tok in tokens(text):
+        cjk = len(tok) == 1 and bool(_CJK.match(tok))
+        if out and not (cjk and prev_cjk):
+            out.append(" ")
+        out.append(tok)
+        prev_cjk = cjk
+    return "".join(out)
 
 
-def shingles(text: str, *, cjk_n: int = 4, word_n: int = 3) -> set[str]:
-    """Character n-grams for CJK text, word n-grams otherwise (decided by `is_cjk`)."""
-    if not text:
+def shingles(text: str, *, n: int = 4) -> set[str]:
+    """n-grams of tokens: character n-grams in CJK text (each character is a token), word
+    n-grams in other scripts, both in mixed text."""
+    toks = tokens(text)
+    if not toks:
         return set()
-    if is_cjk(text):
-        n = cjk_n
-        if len(text) <= n:
-            return {text}
-        return {text[i:i + n] for i in range(len(text) - n + 1)}
-    words = text.split()
-    n = word_n
-    if len(words) <= n:
-        return {" ".join(words)}
-    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    if len(toks) <= n:
+        return {"\x1f".join(toks)}
+    return {"\x1f".join(toks[i:i + n]) for i in range(len(toks) - n + 1)}
 
 
 def figures(text: str) -> list[str]:

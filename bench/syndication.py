@@ -10,7 +10,7 @@ publication (first_seen = published + 1 min) into an in-memory store, and scores
 precision/recall over pages against the set's truth (two pages are a true pair when they
 carry the same story key).
 
-cost: fills a file store with N synthetic stories (random MinHash values and 40 random band
+cost: fills a file store with N synthetic stories (random MinHash values and 48 random band
 keys each; bulk-loaded), then times `assign()` (index probes, candidate verification, the
 inserts and cluster update) for real stories from the dev set at that size, inside a
 transaction that is rolled back, so each size measures the same new stories. Reports ms per

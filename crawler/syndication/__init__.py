@@ -10,10 +10,10 @@ How a story is matched
        removed; punctuation and whitespace dropped (CJK) or folded (other scripts).
     2. `shingles(text)` — character 4-grams for CJK text, word 3-grams otherwise (by script).
     3. `signature(text)` — datasketch MinHash (128 permutations, fixed seed, scheme affine32),
-       32 bands × 4 rows, plus a 32-permutation signature of the body's first 100 characters in
-       8 bands × 4 rows (finds excerpts and copies missing their last paragraphs). Band hashes
+       32 bands × 4 rows, plus a 64-permutation signature of the body's first 100 characters in
+       16 bands × 4 rows (finds excerpts and copies missing their last paragraphs). Band hashes
        are 64-bit INTEGERs in `lsh_bands(band, hash, sig_id)`, indexed on (band, hash): one
-       candidate lookup is 40 index probes whatever the store's size.
+       candidate lookup is 48 index probes whatever the store's size.
     4. `verify(a, b)` on every candidate — containment of the shorter text's shingles in the
        longer's ≥ 0.7 (Jaccard is reported too); published within `window_days` (setting
        `SYNDICATION_WINDOW_DAYS`, default 3) of each other; no more than 10 % of the shorter

@@ -3,6 +3,7 @@ reports, stories outside the window and different stories are not; bridges merge
 equals incremental assignment; origin by source attribution."""
 
 import sqlite3
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -190,3 +191,24 @@ def test_rebuild_equals_incremental():
     stats = rebuild(conn)
     assert stats == {"stories": 7, "clusters": 3, "merges": len(before["merges"])}
     assert snapshot(conn) == before
+
+
+def test_candidate_lookup_uses_the_band_index():
+    conn = make_db()
+    plan = " ".join(str(r) for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT sig_id FROM lsh_bands WHERE band = 1 AND hash = 2"))
+    assert "lsh_bands_key" in plan
+
+
+def test_window_setting():
+    assert Config.from_settings({"SYNDICATION_WINDOW_DAYS": "5"}).window_days == 5.0
+    assert Config.from_settings({}).window_days == 3.0
+
+
+@pytest.mark.skipif(not (Path("/work/shared/corpus/zh-dev/gold.jsonl").exists()
+                         and Path("/work/shared/corpus/fundus-dev/gold.jsonl").exists()),
+                    reason="needs /work/shared/corpus (zh-dev, fundus-dev)")
+def test_generated_syndication_set_meets_the_targets():
+    from bench.syndication import quality
+    r = quality("dev", use_text=True)
+    assert r["precision"] >= 0.98 and r["recall"] >= 0.95, r

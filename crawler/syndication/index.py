@@ -11,6 +11,7 @@ import os
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
@@ -104,6 +105,16 @@ def story_time(story: Mapping[str, Any]) -> int | None:
 
 
 def prepare(story: Mapping[str, Any]) -> Prepared:
+    """Matching text, shingles, figures, time and attribution of one story. Cached by content:
+    copies arrive close together, so the same stored stories are verified again and again."""
+    return _prepare(story["id"], story.get("title"), story.get("body_text"), story.get("published_at"),
+                    story.get("first_seen"), story.get("outlet"), story.get("named_source"))
+
+
+@lru_cache(maxsize=4096)
+def _prepare(story_id, title, body_text, published_at, first_seen, outlet, named) -> Prepared:
+    story = {"id": story_id, "title": title, "body_text": body_text, "published_at": published_at,
+             "first_seen": first_seen, "outlet": outlet, "named_source": named}
     text = matching_text(story.get("body_text"), story.get("title"))
     return Prepared(
         story_id=story["id"],

@@ -7,10 +7,12 @@ How a story is matched
     1. `matching_text(body_text, title)` — NFKC (full-width → half-width), datelines
        (`中国发展网讯`, `新华社北京6月8日电`, `（记者…）`), editor/source lines (`责任编辑：…`,
        `（文章来源：…）`), read-more tails (`点击阅读全文`), headline prefixes (`【独家】`, `快讯：`)
-       removed; punctuation and whitespace dropped (CJK) or folded (other scripts).
-    2. `shingles(text)` — character 4-grams for CJK text, word 3-grams otherwise (by script).
+       removed; punctuation dropped; CJK characters written together, other words spaced.
+    2. `shingles(text)` — 4-grams of one token stream in which every CJK character is a
+       token and other words/figures are tokens: character 4-grams for CJK text, word 4-grams
+       otherwise, and the same cut for mixed text whichever script dominates.
     3. `signature(text)` — datasketch MinHash (128 permutations, fixed seed, scheme affine32),
-       32 bands × 4 rows, plus a 64-permutation signature of the body's first 100 characters in
+       32 bands × 4 rows, plus a 64-permutation signature of the body's first 100 tokens in
        16 bands × 4 rows (finds excerpts and copies missing their last paragraphs). Band hashes
        are 64-bit INTEGERs in `lsh_bands(band, hash, sig_id)`, indexed on (band, hash): one
        candidate lookup is 48 index probes whatever the store's size.

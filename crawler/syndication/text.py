@@ -37,17 +37,13 @@ _DATELINE = re.compile(
     r"本报[\w]{0,8}?\d{0,2}月?\d{0,2}日?讯\s*)"
     r"(?:\((?:记者|通讯员)[^()]{0,30}\)\s*)?"
 )
-# Headline decorations that copies add or drop: 【独家】, [快讯], 快讯：, 突发！, 视频|.
-_TITLE_PREFIX = re.compile(
-    r"^\s*(?:(?:【[^【】]{1,8}】|\[[^\[\]]{1,8}\]|[\w]{1,6}\s*[:：|｜!！]\s*)\s*)+"
-)
+# Headline decorations that copies add or drop: 【独家】, [快讯], 快讯：, 突发！ (see clean_title).
 _TITLE_PREFIX_WORDS = re.compile(r"^(?:独家|快讯|突发|视频|图|组图|最新|重磅|原创|热点|早知道|聚焦|关注|直击|独家报道)$")
 _NAMED_SOURCE = re.compile(
     r"(?:文章来源|稿件来源|来源|稿源|转载自|本文来自|据)\s*[:：]?\s*"
     r"([\u4e00-\u9fffA-Za-z·]{2,12}?)(?=[\s)）】,，。;；|/\-—_]|$|客户端|官网|微信|消息|报道|记者)"
 )
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_WORD = re.compile(r"\w+", re.U)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.U)
 _CJK_SPLIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
@@ -90,14 +86,6 @@ def clean_body(body_text: str | None) -> str:
         if not first:
             lines.pop(0)
     return "\n".join(lines)
-
-
-def is_cjk(text: str, share: float = 0.3) -> bool:
-    """Decide the shingle kind by the text's script: CJK characters among its letters."""
-    letters = sum(1 for c in text[:4000] if c.isalnum())
-    if not letters:
-        return False
-    return len(_CJK.findall(text[:4000])) / letters >= share
 
 
 def tokens(text: str) -> list[str]:

@@ -6,7 +6,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from crawler.spiders.base import failure_reason
+from crawler.failures import failure_reason
 
 
 @pytest.mark.parametrize(

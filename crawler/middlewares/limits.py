@@ -18,34 +18,10 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from twisted.internet.defer import CancelledError
 
+# Refused lives with the other failure kinds; imported here, where most refusals are raised
+from ..failures import Refused
+
 SIZE_REASON_KEY = "size_limit_reason"
-
-
-class Refused(IgnoreRequest):
-    """A request or response refused on purpose, with a reason code for the drops table.
-
-    Every refusal is permanent: the next run would meet the same page the same
-    way, so it does not keep its listing "incomplete".
-    """
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
-# reason codes of refusals (crawler/middlewares/limits.py, safety.py, crawler/discovery)
-REFUSAL_REASONS = {
-    "page_too_large",
-    "listing_too_large",
-    "sitemap_too_large",
-    "element_too_long",
-    "too_many_links",
-    "url_too_long",
-    "redirect_loop",
-    "too_many_redirects",
-    "redirect_to_private_address",
-}
 
 
 def is_sitemap_request(request) -> bool:

@@ -16,7 +16,7 @@
 - A URL longer than ``URLLENGTH_LIMIT`` is recorded as ``url_too_long``
   (Scrapy logs it at INFO and forgets it).
 
-Refused requests fail with :class:`~crawler.middlewares.limits.Refused`, so
+Refused requests fail with :class:`~crawler.failures.Refused`, so
 the spider's errback records them like any failed page.
 """
 
@@ -30,8 +30,8 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, Redirec
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
+from ..failures import Refused
 from ..signals import page_failed
-from .limits import Refused
 from .mirror import ORIGINAL_URL_KEY
 
 CHAIN_KEY = "redirect_chain"   # original-world URLs of a redirect chain, first request first

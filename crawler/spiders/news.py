@@ -23,11 +23,12 @@ from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
 from ..extraction.article import Extraction, extract_article
 from ..extraction.body import body_text
 from ..extraction.dates import in_source_zone, parse_date
+from ..failures import failure_reason
 from ..items import ArticleItem
 from ..middlewares.limits import page_problem
 from ..sources import SourceDecl, source_for_url
 from ..urls import canonicalize
-from .base import BaseNewsSpider, failure_reason
+from .base import BaseNewsSpider
 from ..store import get_run_context
 
 MAX_ARTICLE_PAGES = 20

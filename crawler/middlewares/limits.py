@@ -19,6 +19,7 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from twisted.internet.defer import CancelledError
 
 # Refused lives with the other failure kinds; imported here, where most refusals are raised
+from .. import stats_keys
 from ..failures import Refused
 
 SIZE_REASON_KEY = "size_limit_reason"
@@ -71,7 +72,7 @@ class ResponseLimitsMiddleware:
         # announced too large (Content-Length), or cut once the bytes received passed the cap
         if not (cancelled and ("max size" in str(exception) or (limit and received > limit))):
             return None
-        self.stats.inc_value("limits/too_large_count")
+        self.stats.inc_value(stats_keys.LIMITS_TOO_LARGE)
         raise Refused(request.meta.get(SIZE_REASON_KEY, "page_too_large"), f"larger than {limit} bytes (download_maxsize)")
 
 
@@ -88,7 +89,7 @@ class LimitedCompressionMiddleware(HttpCompressionMiddleware):
                 raise
             limit = request.meta.get("download_maxsize", self._max_size)
             if self.stats:
-                self.stats.inc_value("limits/too_large_count")
+                self.stats.inc_value(stats_keys.LIMITS_TOO_LARGE)
             reason = request.meta.get(SIZE_REASON_KEY, "page_too_large")
             raise Refused(reason, f"decompresses to more than {limit} bytes (download_maxsize); {len(response.body)} bytes compressed") from exc
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import scrapy
 from scrapy import signals
 
+from .. import stats_keys
 from ..extraction.dates import CHINA_TZ
 from ..failures import PERMANENT_FAILURES, failure_reason
 from ..ledger import ListingLedger
@@ -69,8 +70,8 @@ class BaseNewsSpider(scrapy.Spider):
 
     def record_failure(self, url: str, reason: str, detail: str, *, kind: str) -> None:
         """Count, log and record (drops table) a page that did not become a story."""
-        self.crawler.stats.inc_value(f"fetch/failed_{reason}_count")
-        self.crawler.stats.inc_value(f"fetch/failed_{kind}_count")
+        self.crawler.stats.inc_value(stats_keys.fetch_failed(reason))
+        self.crawler.stats.inc_value(stats_keys.fetch_failed(kind))
         log = logger.error if kind == "listing" else logger.warning
         log("%s: %s %s — %s (%s)", self.name, "cannot read listing" if kind == "listing" else "dropped", url, detail, reason)
         self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind)
@@ -83,7 +84,7 @@ class BaseNewsSpider(scrapy.Spider):
             return  # incremental skip: counted by the middleware, not a drop
         url = failed_url(failure)
         reason, detail = failure_reason(failure)
-        self.crawler.stats.inc_value("fetch/failed_article_request_count")
+        self.crawler.stats.inc_value(stats_keys.FETCH_FAILED_ARTICLE_REQUESTS)
         # a page that may come back (HTTP error, network) keeps its listing "incomplete"
         self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)
         self.record_failure(url, reason, detail, kind="article")
@@ -92,7 +93,7 @@ class BaseNewsSpider(scrapy.Spider):
         """Errback for start/list/feed requests: the source may be down."""
         parent = failure.request.meta.get("from_listing")
         if failure.check(NotModified):
-            self.crawler.stats.inc_value("listing/not_modified_count")
+            self.crawler.stats.inc_value(stats_keys.LISTING_NOT_MODIFIED)
             self.ledger.done(parent, ok=True)
             return  # unchanged since the last clean run: nothing new there
         url = failed_url(failure)

@@ -27,6 +27,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from crawler import stats_keys  # noqa: E402
 from crawler.mirror_server import serve  # noqa: E402
 
 HOST = "www.chinadevelopment.com.cn"
@@ -93,12 +94,12 @@ def crawl(store: Path, mirror: str, channels: list[str], delay: float) -> dict:
     conn.close()
     return {
         "wall_s": round(wall, 2),
-        "requests": stats.get("downloader/request_count", 0),
-        "robots_requests": stats.get("robotstxt/request_count", 0),
-        "article_downloads": stats.get("article/page_count", 0),
-        "listing_200": stats.get("listing/page_count", 0),
-        "listing_304": stats.get("listing/not_modified_count", 0),
-        "new_stories": stats.get("store/stored_count", 0),
+        "requests": stats.get(stats_keys.DOWNLOADER_REQUESTS, 0),
+        "robots_requests": stats.get(stats_keys.ROBOTSTXT_REQUESTS, 0),
+        "article_downloads": stats.get(stats_keys.ARTICLE_PAGES, 0),
+        "listing_200": stats.get(stats_keys.LISTING_PAGES, 0),
+        "listing_304": stats.get(stats_keys.LISTING_NOT_MODIFIED, 0),
+        "new_stories": stats.get(stats_keys.STORE_STORED, 0),
         "stories_in_store": stories,
     }
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from datetime import datetime
@@ -43,6 +44,8 @@ try:
     from .sources import source_for_url
 except Exception as exc:
     raise ImportError(f"crawler.sources cannot be imported, so no site rules can run: {type(exc).__name__}: {exc}") from exc
+
+logger = logging.getLogger(__name__)
 
 RESULT_FIELDS = (
     "id", "url", "title", "published_at", "date_raw", "date_stage", "outlet",
@@ -104,7 +107,8 @@ def _extract_page(data, url, page_id, content_type, fetched_at) -> dict:
         )
         if not result["error"] and not result["body_text"]:
             result["error"] = "no_body"
-    except Exception as exc:  # the batch must never stop on one page
+    except Exception as exc:  # the batch must never stop on one page, but a bug here is said aloud
+        logger.exception("batch extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         result["error"] = f"extract_exception: {type(exc).__name__}: {exc}"
     return result
 

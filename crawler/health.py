@@ -25,6 +25,8 @@ from datetime import datetime, timezone
 
 from tenacity import retry, stop_after_attempt, wait_exponential
 
+from . import stats_keys
+
 logger = logging.getLogger(__name__)
 
 
@@ -69,23 +71,23 @@ def _stats(run: dict) -> dict:
 
 def fallback_share(stats: dict) -> tuple[float | None, int]:
     """(share of article pages extracted generically or not at all, pages)."""
-    site = stats.get("extract/site_count", 0)
-    generic = stats.get("extract/generic_count", 0)
-    failed = stats.get("fetch/failed_extraction_failed_count", 0) + sum(
-        v for k, v in stats.items() if k.startswith("validate/dropped_") and k not in ("validate/dropped_no_publication_date_count",)
+    site = stats.get(stats_keys.EXTRACT_SITE, 0)
+    generic = stats.get(stats_keys.EXTRACT_GENERIC, 0)
+    failed = stats.get(stats_keys.FETCH_FAILED_EXTRACTION, 0) + sum(
+        v for k, v in stats.items() if k.startswith(stats_keys.VALIDATE_DROPPED_PREFIX) and k not in (stats_keys.VALIDATE_DROPPED_NO_DATE,)
     )
-    pages = site + generic + stats.get("extract/none_count", 0)
+    pages = site + generic + stats.get(stats_keys.EXTRACT_NONE, 0)
     if pages == 0:
         return None, 0
     return min(1.0, (generic + failed) / pages), pages
 
 
 def http_error_share(stats: dict) -> tuple[float | None, int]:
-    requests = stats.get("downloader/request_count", 0)
+    requests = stats.get(stats_keys.DOWNLOADER_REQUESTS, 0)
     if requests == 0:
         return None, 0
-    errors = sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/") and int(k.rsplit("/", 1)[1]) >= 400)
-    errors += stats.get("downloader/exception_count", 0)
+    errors = sum(v for k, v in stats.items() if k.startswith(stats_keys.DOWNLOADER_STATUS_PREFIX) and int(k.rsplit("/", 1)[1]) >= 400)
+    errors += stats.get(stats_keys.DOWNLOADER_EXCEPTIONS, 0)
     return min(1.0, errors / requests), requests
 
 

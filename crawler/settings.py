@@ -6,6 +6,8 @@ Every value can be overridden per run with ``-s NAME=value``.
 
 import os
 
+from crawler.failures import TRANSIENT_NETWORK_ERRORS
+
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -25,17 +27,13 @@ AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
-# Scrapy's list, less CannotResolveHostError: a host that does not resolve will
-# not resolve seconds later, and a retry waits out the source's crawl delay
-# (120 s for 人民网) only to fail the same way.
+# Scrapy's list, less CannotResolveHostError (crawler/failures.py groups the
+# network errors): a host that does not resolve will not resolve seconds later,
+# and a retry waits out the source's crawl delay (120 s for 人民网) only to fail
+# the same way.
 RETRY_EXCEPTIONS = [
-    "scrapy.exceptions.DownloadConnectionRefusedError",
-    "scrapy.exceptions.DownloadFailedError",
-    "scrapy.exceptions.DownloadTimeoutError",
-    "scrapy.exceptions.ResponseDataLossError",
-    "twisted.internet.error.ConnectionDone",
-    "twisted.internet.error.ConnectError",
-    "twisted.internet.error.ConnectionLost",
+    *TRANSIENT_NETWORK_ERRORS,
+    # raised by HttpCompressionMiddleware on an empty compressed response (Scrapy's reason)
     OSError,
     "scrapy.core.downloader.handlers.http11.TunnelError",
 ]

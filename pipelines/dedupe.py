@@ -7,6 +7,7 @@ its ``last_seen``.
 
 from __future__ import annotations
 
+from crawler import stats_keys
 from crawler.store import StoreComponent
 from crawler.drops import DuplicateStory
 
@@ -41,5 +42,5 @@ class DedupePipeline(StoreComponent):
             item["verdict"] = verdict if verdict == "new" else f"changed:{existing['id']}"
             return item
         store.record_arrival(existing["id"], dict(item), "duplicate" if verdict == "duplicate" else "original", ctx.run_id)
-        self.stats.inc_value(f"dedupe/{verdict}_count")
+        self.stats.inc_value(stats_keys.dedupe_verdict(verdict))
         raise DuplicateStory(existing["id"], verdict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from crawler import stats_keys
 from crawler.store import StoreComponent
 from crawler.drops import DropStory
 
@@ -43,10 +44,10 @@ class StorePipeline(StoreComponent):
         try:
             if verdict.startswith("changed:"):
                 ctx.store.update_story(verdict.split(":", 1)[1], row, ctx.run_id)
-                self.stats.inc_value("store/updated_count")
+                self.stats.inc_value(stats_keys.STORE_UPDATED)
             else:
                 ctx.store.insert_story(row, ctx.run_id)
-                self.stats.inc_value("store/stored_count")
+                self.stats.inc_value(stats_keys.STORE_STORED)
         except sqlite3.IntegrityError as exc:
             # e.g. the same story stored by a concurrent process a moment ago
             raise DropStory("store_conflict", f"{exc} — {item.get('url')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crawler import stats_keys
 from crawler.drops import DropStory
 
 
@@ -43,6 +44,6 @@ class ValidatePipeline:
         found = problems(dict(item), min_body_chars=self.min_body_chars, max_title_chars=self.max_title_chars)
         if found:
             reason, detail = found[0]
-            self.stats.inc_value(f"validate/dropped_{reason}_count")
+            self.stats.inc_value(stats_keys.validate_dropped(reason))
             raise DropStory(reason, f"{detail} — {item.get('url')}")
         return item

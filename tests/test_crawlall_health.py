@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from crawler import stats_keys
 from crawler.health import HealthSettings, check_run, fallback_share, http_error_share, notify
 
 from .conftest import FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, rows
@@ -94,15 +95,15 @@ def run(stats, stored=1, hours_ago=0.0, now=datetime(2026, 11, 28, 12, tzinfo=ti
 
 
 def test_no_flags_without_history_or_with_steady_shares():
-    healthy = {"extract/site_count": 9, "extract/generic_count": 1, "downloader/request_count": 20}
+    healthy = {stats_keys.EXTRACT_SITE: 9, stats_keys.EXTRACT_GENERIC: 1, stats_keys.DOWNLOADER_REQUESTS: 20}
     assert check_run([], run(healthy)) == []
     assert check_run([run(healthy), run(healthy)], run(healthy)) == []
 
 
 def test_share_jumps_are_flagged():
-    healthy = {"extract/site_count": 9, "extract/generic_count": 1, "downloader/request_count": 20, "downloader/response_status_count/200": 20}
-    broken = {"extract/site_count": 0, "extract/generic_count": 10, "downloader/request_count": 20,
-              "downloader/response_status_count/404": 12, "downloader/response_status_count/200": 8}
+    healthy = {stats_keys.EXTRACT_SITE: 9, stats_keys.EXTRACT_GENERIC: 1, stats_keys.DOWNLOADER_REQUESTS: 20, stats_keys.DOWNLOADER_STATUS_PREFIX + "200": 20}
+    broken = {stats_keys.EXTRACT_SITE: 0, stats_keys.EXTRACT_GENERIC: 10, stats_keys.DOWNLOADER_REQUESTS: 20,
+              stats_keys.DOWNLOADER_STATUS_PREFIX + "404": 12, stats_keys.DOWNLOADER_STATUS_PREFIX + "200": 8}
     flags = {f.check: f for f in check_run([run(healthy), run(healthy)], run(broken))}
     assert set(flags) == {"extraction_fallback_jump", "http_error_jump"}
     assert flags["extraction_fallback_jump"].evidence == {"share": 1.0, "usual_share": 0.1, "count": 10, "history_runs": 2}
@@ -120,8 +121,8 @@ def test_no_new_stories_for_longer_than_usual():
 
 def test_shares():
     assert fallback_share({}) == (None, 0)
-    assert fallback_share({"extract/site_count": 3, "extract/generic_count": 1}) == (0.25, 4)
-    assert http_error_share({"downloader/request_count": 4, "downloader/exception_count": 1}) == (0.25, 4)
+    assert fallback_share({stats_keys.EXTRACT_SITE: 3, stats_keys.EXTRACT_GENERIC: 1}) == (0.25, 4)
+    assert http_error_share({stats_keys.DOWNLOADER_REQUESTS: 4, stats_keys.DOWNLOADER_EXCEPTIONS: 1}) == (0.25, 4)
 
 
 def test_notify_reports_failures_instead_of_raising(tmp_path):

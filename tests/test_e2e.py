@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from crawler import stats_keys
 from crawler.urls import canonicalize
 
 from .conftest import MIRROR_DIR, MIRROR_SETTINGS, PROJECT, crawl_ok, rows, run_crawl
@@ -137,10 +138,10 @@ def test_every_fetched_article_is_accounted_for(crawled):
     store = crawled["store"]
     for run in rows(store, "SELECT * FROM runs"):
         stats = json.loads(run["stats"])
-        fetched = stats.get("article/page_count", 0) + stats.get("fetch/failed_article_request_count", 0)
+        fetched = stats.get(stats_keys.ARTICLE_PAGES, 0) + stats.get(stats_keys.FETCH_FAILED_ARTICLE_REQUESTS, 0)
         accounted = (
-            run["stored"] + run["updated"] + run["duplicates"] + stats.get("dedupe/seen_again_count", 0)
-            + run["dropped"] - stats.get("fetch/failed_listing_count", 0)
+            run["stored"] + run["updated"] + run["duplicates"] + stats.get(stats_keys.DEDUPE_SEEN_AGAIN, 0)
+            + run["dropped"] - stats.get(stats_keys.FETCH_FAILED_LISTINGS, 0)
         )
         assert fetched == accounted, (run["spider"], run["id"], stats)
 

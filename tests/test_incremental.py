@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from crawler import stats_keys
+
 from .conftest import MIRROR_DIR, MIRROR_SETTINGS, crawl_ok as crawl, rows
 
 pytestmark = pytest.mark.e2e
@@ -31,12 +33,12 @@ def test_second_run_downloads_no_article_and_gets_304s(tmp_path, mirror_url, spi
     first = run_stats(store)
     crawl(spider, store, mirror_url)
     second = run_stats(store)
-    assert first.get("article/page_count", 0) > 0
-    assert second.get("article/page_count", 0) == 0
+    assert first.get(stats_keys.ARTICLE_PAGES, 0) > 0
+    assert second.get(stats_keys.ARTICLE_PAGES, 0) == 0
     # the start listings answer 304 (so older pages are not walked): each fetched once at most
-    assert 1 <= second.get("listing/not_modified_count", 0) <= first["listing/page_count"]
-    assert second.get("listing/page_count", 0) == 0
-    assert second["downloader/request_count"] - second.get("robotstxt/request_count", 0) == second["listing/not_modified_count"]
+    assert 1 <= second.get(stats_keys.LISTING_NOT_MODIFIED, 0) <= first[stats_keys.LISTING_PAGES]
+    assert second.get(stats_keys.LISTING_PAGES, 0) == 0
+    assert second[stats_keys.DOWNLOADER_REQUESTS] - second.get(stats_keys.ROBOTSTXT_REQUESTS, 0) == second[stats_keys.LISTING_NOT_MODIFIED]
     assert rows(store, "SELECT stored, status FROM runs ORDER BY id")[-1] == {"stored": 0, "status": "finished"}
 
 
@@ -57,8 +59,8 @@ def test_new_article_is_the_only_download(tmp_path, mirror_copy):
     listing.write_text(text, encoding="utf-8")
     crawl("chinadevelopment", store, mirror)
     stats = run_stats(store)
-    assert stats.get("article/page_count") == 1
-    assert stats.get("listing/page_count") == 1 and stats.get("listing/not_modified_count") == 2
+    assert stats.get(stats_keys.ARTICLE_PAGES) == 1
+    assert stats.get(stats_keys.LISTING_PAGES) == 1 and stats.get(stats_keys.LISTING_NOT_MODIFIED) == 2
     new = rows(store, "SELECT title FROM stories WHERE id = 'chinadevelopment-1800201'")
     assert new and new[0]["title"].startswith("新文章：绿色金融再提速")
 
@@ -72,15 +74,15 @@ def test_recrawl_refreshes_and_records_changes(tmp_path, mirror_copy):
     page.write_text(page.read_text(encoding="utf-8").replace("近年来，各地积极运用", "更正：近年来，各地积极运用"), encoding="utf-8")
     crawl("chinadevelopment", store, mirror, RECRAWL="True")
     stats = run_stats(store)
-    assert stats.get("incremental/recrawled_count", 0) >= len(before) - 1
+    assert stats.get(stats_keys.INCREMENTAL_RECRAWLED, 0) >= len(before) - 1
     changes = rows(store, "SELECT * FROM story_changes")
     assert [c["story_id"] for c in changes] == ["chinadevelopment-1800097"]
     assert changes[0]["old_hash"] == before["chinadevelopment-1800097"]["content_hash"] != changes[0]["new_hash"]
     after = rows(store, "SELECT body_text FROM stories WHERE id = 'chinadevelopment-1800097'")[0]
     assert after["body_text"].startswith("更正：")
     # everything else was fetched again and found unchanged
-    assert stats.get("dedupe/seen_again_count", 0) == len(before) - 1
-    assert stats.get("store/updated_count") == 1
+    assert stats.get(stats_keys.DEDUPE_SEEN_AGAIN, 0) == len(before) - 1
+    assert stats.get(stats_keys.STORE_UPDATED) == 1
 
 
 def test_resumed_run_after_a_graceful_interrupt_matches_an_uninterrupted_one(tmp_path, mirror_url):
@@ -130,12 +132,12 @@ def test_an_article_that_failed_is_fetched_again_next_run(tmp_path, mirror_copy)
     assert not rows(store, "SELECT id FROM stories WHERE id = 'chinadevelopment-1800123'")
     assert rows(store, "SELECT reason FROM drops WHERE url LIKE '%1800123.shtml'")[0]["reason"] == "http_503"
     first = run_stats(store)
-    assert first["conditional/withheld_count"] == 1  # the finance list page
+    assert first[stats_keys.CONDITIONAL_WITHHELD] == 1  # the finance list page
     sidecar.unlink()
     crawl("chinadevelopment", store, mirror)
     assert rows(store, "SELECT id FROM stories WHERE id = 'chinadevelopment-1800123'")
     second = run_stats(store)
-    assert second.get("article/page_count") == 1 and second.get("listing/page_count") == 1
+    assert second.get(stats_keys.ARTICLE_PAGES) == 1 and second.get(stats_keys.LISTING_PAGES) == 1
 
 
 def test_recrawling_a_recorded_copy_never_rewrites_the_other_sources_story(tmp_path, mirror_copy):

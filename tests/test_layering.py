@@ -21,7 +21,7 @@ LAYERS = [
         "foundation",
         [
             "crawler.extraction", "crawler.discovery", "crawler.sources.base", "crawler.urls", "crawler.items",
-            "crawler.signals", "crawler.drops", "crawler.post", "crawler.ledger", "crawler.health",
+            "crawler.signals", "crawler.drops", "crawler.failures", "crawler.stats_keys", "crawler.post", "crawler.ledger", "crawler.health",
             "crawler.settings", "crawler.logformatter", "crawler.mirror_server", "crawler.syndication",
         ],
     ),

@@ -10,6 +10,7 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from .. import stats_keys
 from ..store import store_problem
 
 
@@ -37,7 +38,7 @@ class Command(ScrapyCrawlCommand):
         crawler = getattr(self, "_crawler", None)
         if crawler is None or crawler.stats is None:
             return
-        failed = crawler.stats.get_value("source/failed")
+        failed = crawler.stats.get_value(stats_keys.SOURCE_FAILED)
         if failed:
             print(f"{crawler.spidercls.name}: FAILED — {failed}", file=sys.stderr)
             self.exitcode = 1

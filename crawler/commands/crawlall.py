@@ -19,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from twisted.internet import task
 
+from .. import stats_keys
 from ..store import Store, store_problem
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
@@ -44,13 +45,13 @@ def summary_rows(results: list[dict]) -> list[dict]:
             {
                 "source": r["name"],
                 "status": r["status"],
-                "pages": stats.get("downloader/response_count", 0),
-                "not_modified": stats.get("listing/not_modified_count", 0),
-                "new": stats.get("store/stored_count", 0),
-                "updated": stats.get("store/updated_count", 0),
-                "duplicates": stats.get("dedupe/duplicate_count", 0),
+                "pages": stats.get(stats_keys.DOWNLOADER_RESPONSES, 0),
+                "not_modified": stats.get(stats_keys.LISTING_NOT_MODIFIED, 0),
+                "new": stats.get(stats_keys.STORE_STORED, 0),
+                "updated": stats.get(stats_keys.STORE_UPDATED, 0),
+                "duplicates": stats.get(stats_keys.DEDUPE_DUPLICATES, 0),
                 "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
-                "errors": stats.get("runlog/error_count", 0),
+                "errors": stats.get(stats_keys.RUNLOG_ERRORS, 0),
                 "seconds": round(r.get("duration_s") or stats.get("elapsed_time_seconds") or 0.0, 1),
                 "health": "; ".join(f["check"] for f in r.get("health") or []) or "ok",
                 "why": r.get("why") or "",
@@ -141,13 +142,13 @@ class Command(ScrapyCommand):
         parts = []
         for name, crawler in crawlers:
             stats = crawler.stats.get_stats() if crawler.stats else {}
-            parts.append(f"{name}: {stats.get('downloader/response_count', 0)} pages, {stats.get('store/stored_count', 0)} new")
+            parts.append(f"{name}: {stats.get(stats_keys.DOWNLOADER_RESPONSES, 0)} pages, {stats.get(stats_keys.STORE_STORED, 0)} new")
         print("progress — " + "; ".join(parts), file=sys.stderr, flush=True)
 
     @staticmethod
     def _result(name: str, crawler) -> dict:
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        failed = stats.get("source/failed")
+        failed = stats.get(stats_keys.SOURCE_FAILED)
         reason = stats.get("finish_reason")
         result = {"name": name, "stats": stats, "status": "finished", "why": ""}
         if failed:
@@ -157,7 +158,7 @@ class Command(ScrapyCommand):
         elif reason == "closespider_timeout":
             result["why"] = "time budget reached"
         # the run row id, as the run log recorded it when the spider opened
-        run_id = stats.get("run/id")
+        run_id = stats.get(stats_keys.RUN_ID)
         if run_id is not None:
             store = Store.open(crawler.settings.get("STORE_PATH"))
             try:

@@ -6,25 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-)
-from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
+from ..failures import NETWORK_ERRORS
 
-NETWORK_ERRORS = (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-    ConnectError,
-    DNSLookupError,
-    TimeoutError,
-)
 LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper", "scrapy.core.engine")
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from scrapy import signals
 
+from .. import stats_keys
 from ..store import get_run_context
 from ..drops import DropStory, DuplicateStory
 
@@ -63,12 +64,12 @@ class RunLog:
     def spider_opened(self, spider):
         # the run row is inserted here, before any request is scheduled: every
         # drop, arrival and story of this crawl is recorded against it
-        self.stats.set_value("run/id", self.ctx.start())
+        self.stats.set_value(stats_keys.RUN_ID, self.ctx.start())
         logger.info("%s: run %d, store %s", spider.name, self.ctx.run_id, self.crawler.settings.get("STORE_PATH"))
 
     def _drop(self, source: str, url: str | None, reason: str, detail: str) -> None:
         self.drop_reasons[reason] += 1
-        self.stats.inc_value("runlog/drop_count")
+        self.stats.inc_value(stats_keys.RUNLOG_DROPS)
         self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail)
 
     def item_dropped(self, item, response, exception, spider):
@@ -81,17 +82,17 @@ class RunLog:
     def item_error(self, item, response, spider, failure):
         """A pipeline raised (e.g. the store stayed locked past every retry)."""
         url = item.get("url") if hasattr(item, "get") else None
-        self.stats.inc_value("runlog/error_count")
+        self.stats.inc_value(stats_keys.RUNLOG_ERRORS)
         self._drop(spider.name, url or getattr(response, "url", None), "pipeline_error", f"{failure.type.__name__}: {failure.value}")
 
     def spider_error(self, failure, response, spider):
         """A callback raised: the page is counted, with its URL, not lost."""
-        self.stats.inc_value("runlog/error_count")
+        self.stats.inc_value(stats_keys.RUNLOG_ERRORS)
         self._drop(spider.name, getattr(response, "url", None), "spider_error", f"{failure.type.__name__}: {failure.value}")
 
     def page_failed(self, url, reason, detail, source, kind):
         if reason in FETCH_ERRORS or reason.startswith(("http_", "fetch_error_")) or kind == "listing":
-            self.stats.inc_value("runlog/error_count")
+            self.stats.inc_value(stats_keys.RUNLOG_ERRORS)
         self._drop(source, url, reason, detail)
         (self.listing_failures if kind == "listing" else self.article_failures).append((url, detail))
 
@@ -111,33 +112,33 @@ class RunLog:
 
     def finish(self, spider, reason):
         stats = self.stats.get_stats()
-        listing_ok = stats.get("listing/page_count", 0) + stats.get("listing/not_modified_count", 0)
-        listing_failed = stats.get("fetch/failed_listing_count", 0)
+        listing_ok = stats.get(stats_keys.LISTING_PAGES, 0) + stats.get(stats_keys.LISTING_NOT_MODIFIED, 0)
+        listing_failed = stats.get(stats_keys.FETCH_FAILED_LISTINGS, 0)
         # a source of which no page at all could be read has failed, whether the
         # requests errored or never left (e.g. start URLs outside allowed_domains)
-        failed = listing_ok == 0 and stats.get("article/page_count", 0) == 0 and not stats.get("incremental/skipped_known_count")
+        failed = listing_ok == 0 and stats.get(stats_keys.ARTICLE_PAGES, 0) == 0 and not stats.get(stats_keys.INCREMENTAL_SKIPPED_KNOWN)
         if failed:
             hosts = Counter()
             for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:
                 hosts[(_host(url), detail)] += 1
             summary = "; ".join(f"{host}: {detail}" + (f" (x{n})" if n > 1 else "") for (host, detail), n in hosts.items())
-            self.stats.set_value("source/failed", summary)
+            self.stats.set_value(stats_keys.SOURCE_FAILED, summary)
             logger.error("SOURCE FAILED %s — %s", spider.name, summary)
         elif listing_failed:
             logger.warning("%s: %d of %d listing pages failed", spider.name, listing_failed, listing_failed + listing_ok)
         fields = {
             "status": "failed" if failed else "finished",
             "finish_reason": reason,
-            "requests": stats.get("downloader/request_count", 0),
-            "responses": stats.get("downloader/response_count", 0),
-            "stored": stats.get("store/stored_count", 0),
-            "updated": stats.get("store/updated_count", 0),
-            "duplicates": stats.get("dedupe/duplicate_count", 0),
+            "requests": stats.get(stats_keys.DOWNLOADER_REQUESTS, 0),
+            "responses": stats.get(stats_keys.DOWNLOADER_RESPONSES, 0),
+            "stored": stats.get(stats_keys.STORE_STORED, 0),
+            "updated": stats.get(stats_keys.STORE_UPDATED, 0),
+            "duplicates": stats.get(stats_keys.DEDUPE_DUPLICATES, 0),
             "dropped": sum(self.drop_reasons.values()),
             "dropped_by_reason": dict(self.drop_reasons),
             # this crawler's own errors (Scrapy's log counts are shared by every
             # crawler of a process): failed fetches, unreadable listings, raised errors
-            "errors": stats.get("runlog/error_count", 0),
+            "errors": stats.get(stats_keys.RUNLOG_ERRORS, 0),
             "stats": {k: v for k, v in stats.items()},
         }
         start = stats.get("start_time")
@@ -156,7 +157,7 @@ class RunLog:
             fields["stored"],
             fields["updated"],
             fields["duplicates"],
-            stats.get("dedupe/seen_again_count", 0),
+            stats.get(stats_keys.DEDUPE_SEEN_AGAIN, 0),
             fields["dropped"],
             dict(self.drop_reasons) or "",
         )
@@ -166,10 +167,10 @@ class RunLog:
         current = {"stats": stats, "stored": fields["stored"], "started_at": self.ctx.store.run_started_at(self.ctx.run_id)}
         flags = check_run(history, current, cfg=HealthSettings.from_settings(self.crawler.settings))
         if failed:
-            flags.insert(0, Flag("source_failed", f"no page could be fetched: {stats.get('source/failed')}", {"reason": stats.get("source/failed")}))
+            flags.insert(0, Flag("source_failed", f"no page could be fetched: {stats.get(stats_keys.SOURCE_FAILED)}", {"reason": stats.get(stats_keys.SOURCE_FAILED)}))
         for flag in flags:
             logger.warning("HEALTH %s: %s — %s", spider_name, flag.check, flag.message)
-        self.stats.set_value("health/flag_count", len(flags))
+        self.stats.set_value(stats_keys.HEALTH_FLAGS, len(flags))
         return flags
 
     def alert(self, spider_name: str, flags: list[Flag]) -> None:
@@ -179,6 +180,6 @@ class RunLog:
             return
         payload = {"source": spider_name, "run_id": self.ctx.run_id, "flags": [f.as_dict() for f in flags]}
         for problem in notify(payload, command=command, webhook=webhook):
-            self.stats.inc_value("health/alert_failed_count")
+            self.stats.inc_value(stats_keys.HEALTH_ALERT_FAILED)
 
 

@@ -145,8 +145,8 @@ def extract_article(
     result = Extraction(url=url)
     try:
         _extract(html, ExtractionOptions.for_page(url, source=source, fetched_at=fetched_at), result)
-    except Exception as exc:  # the extractor must never stop a crawl
-        logger.exception("extraction failed for %s", url)
+    except Exception as exc:  # the extractor must never stop a crawl; the page is dropped with this error
+        logger.exception("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         result.error = f"extractor_exception: {type(exc).__name__}: {exc}"
     return result
 

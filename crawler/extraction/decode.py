@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import codecs
 import html as html_lib
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from charset_normalizer import from_bytes
+
+logger = logging.getLogger(__name__)
 
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_.:-]+)", re.I)
@@ -145,7 +148,8 @@ def _acceptable(body: bytes, encoding: str) -> bool:
 def _detected(body: bytes) -> str | None:
     try:
         best = from_bytes(body[:_DETECT_BYTES]).best()
-    except Exception:  # a detector failure must not stop decoding
+    except Exception as exc:  # a detector failure must not stop decoding (the page has no URL here)
+        logger.warning("charset detection failed on a %d-byte page, decoding without its guess: %s: %s", len(body), type(exc).__name__, exc)
         return None
     if best is not None and best.encoding:
         return normalize_encoding(best.encoding)

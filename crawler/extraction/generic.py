@@ -14,6 +14,7 @@ just above the body, then a closing attribution line of the body
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ from .titles import clean_title, headline_from_title
 # trafilatura's port of readability: the algorithm its own comparison uses, ~3x faster than
 # readability-lxml (which is therefore not a dependency)
 from trafilatura.readability_lxml import Document as _ReadabilityDocument
+
+logger = logging.getLogger(__name__)
 
 # a labelled publication time: short labels need their colon (时间：), longer ones do not (发表于 2005-9-15)
 DATE_LABEL_RE = re.compile(
@@ -141,7 +144,8 @@ def trafilatura_body(root: etree._Element, url: str) -> etree._Element | None:
             deduplicate=False,
             fast=True,
         )
-    except Exception:  # a library failure on one page is a missing opinion, not a crash
+    except Exception as exc:  # any library failure on one page is a missing opinion, not a crash
+        logger.warning("trafilatura failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
     container = _container(extracted)
     return _split_text_dump(container) if container is not None else None
@@ -152,7 +156,8 @@ def readability_body(root: etree._Element, url: str) -> etree._Element | None:
     the body is sanitized). ``root`` should be ``prepared`` (no comments or scripts)."""
     try:
         summary = _ReadabilityDocument(copy.deepcopy(root)).summary()
-    except Exception:
+    except Exception as exc:  # as for trafilatura: the other opinion still stands
+        logger.warning("readability failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
     return _container(summary)
 

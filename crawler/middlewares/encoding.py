@@ -12,6 +12,7 @@ import logging
 
 from scrapy.http import TextResponse
 
+from .. import stats_keys
 from ..extraction.decode import decodes_cleanly, detect_encoding, header_charset, is_single_byte
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,6 @@ class EncodingRepairMiddleware:
         encoding = detect_encoding(response.body, declared)
         if encoding == current:
             return response
-        self.stats.inc_value("encoding/repaired_count")
+        self.stats.inc_value(stats_keys.ENCODING_REPAIRED)
         logger.info("charset repaired for %s: declared %s, read as %s", response.url, declared or current, encoding)
         return response.replace(encoding=encoding)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
+from .. import stats_keys
 from ..store import StoreComponent
 
 from ..extraction.dates import CHINA_TZ
@@ -60,13 +61,13 @@ class KnownArticleMiddleware(StoreComponent):
         window = recrawl_window(self.crawler.settings, self.crawler.spider)
         if window is not None:
             if window == 0:
-                self.stats.inc_value("incremental/recrawled_count")
+                self.stats.inc_value(stats_keys.INCREMENTAL_RECRAWLED)
                 return None
             published = store.story_published_at(article_url)
             if published and datetime.fromisoformat(published) >= datetime.now(CHINA_TZ) - timedelta(hours=window):
-                self.stats.inc_value("incremental/recrawled_count")
+                self.stats.inc_value(stats_keys.INCREMENTAL_RECRAWLED)
                 return None
-        self.stats.inc_value("incremental/skipped_known_count")
+        self.stats.inc_value(stats_keys.INCREMENTAL_SKIPPED_KNOWN)
         raise AlreadyStored(f"already stored: {article_url}")
 
 
@@ -89,7 +90,7 @@ class ConditionalRequestMiddleware(StoreComponent):
             request.headers["If-None-Match"] = known["etag"]
         if known.get("last_modified"):
             request.headers["If-Modified-Since"] = known["last_modified"]
-        self.stats.inc_value("conditional/asked_count")
+        self.stats.inc_value(stats_keys.CONDITIONAL_ASKED)
         return None
 
     def process_response(self, request, response):
@@ -97,7 +98,7 @@ class ConditionalRequestMiddleware(StoreComponent):
             return response
         url = request.meta.get(ORIGINAL_URL_KEY, request.url)
         if response.status == 304:
-            self.stats.inc_value("conditional/not_modified_count")
+            self.stats.inc_value(stats_keys.CONDITIONAL_NOT_MODIFIED)
             raise NotModified(f"not modified: {url}")
         if response.status == 200:
             etag = response.headers.get("ETag")
@@ -118,5 +119,5 @@ class ConditionalRequestMiddleware(StoreComponent):
             keep = self.pending if reason == "finished" else {}
         if keep:
             self.run_context.store.save_validators(keep)
-        self.stats.set_value("conditional/saved_count", len(keep))
-        self.stats.set_value("conditional/withheld_count", len(self.pending) - len(keep))
+        self.stats.set_value(stats_keys.CONDITIONAL_SAVED, len(keep))
+        self.stats.set_value(stats_keys.CONDITIONAL_WITHHELD, len(self.pending) - len(keep))

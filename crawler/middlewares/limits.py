@@ -18,34 +18,11 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from twisted.internet.defer import CancelledError
 
+# Refused lives with the other failure kinds; imported here, where most refusals are raised
+from .. import stats_keys
+from ..failures import Refused
+
 SIZE_REASON_KEY = "size_limit_reason"
-
-
-class Refused(IgnoreRequest):
-    """A request or response refused on purpose, with a reason code for the drops table.
-
-    Every refusal is permanent: the next run would meet the same page the same
-    way, so it does not keep its listing "incomplete".
-    """
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
-# reason codes of refusals (crawler/middlewares/limits.py, safety.py, crawler/discovery)
-REFUSAL_REASONS = {
-    "page_too_large",
-    "listing_too_large",
-    "sitemap_too_large",
-    "element_too_long",
-    "too_many_links",
-    "url_too_long",
-    "redirect_loop",
-    "too_many_redirects",
-    "redirect_to_private_address",
-}
 
 
 def is_sitemap_request(request) -> bool:
@@ -95,7 +72,7 @@ class ResponseLimitsMiddleware:
         # announced too large (Content-Length), or cut once the bytes received passed the cap
         if not (cancelled and ("max size" in str(exception) or (limit and received > limit))):
             return None
-        self.stats.inc_value("limits/too_large_count")
+        self.stats.inc_value(stats_keys.LIMITS_TOO_LARGE)
         raise Refused(request.meta.get(SIZE_REASON_KEY, "page_too_large"), f"larger than {limit} bytes (download_maxsize)")
 
 
@@ -112,7 +89,7 @@ class LimitedCompressionMiddleware(HttpCompressionMiddleware):
                 raise
             limit = request.meta.get("download_maxsize", self._max_size)
             if self.stats:
-                self.stats.inc_value("limits/too_large_count")
+                self.stats.inc_value(stats_keys.LIMITS_TOO_LARGE)
             reason = request.meta.get(SIZE_REASON_KEY, "page_too_large")
             raise Refused(reason, f"decompresses to more than {limit} bytes (download_maxsize); {len(response.body)} bytes compressed") from exc
 

@@ -12,6 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import NotConfigured
 
+from .. import stats_keys
+
 ORIGINAL_URL_KEY = "mirror_original_url"
 
 
@@ -46,13 +48,13 @@ class MirrorMiddleware:
             # a redirect built from a mirrored request (Scrapy copies its meta):
             # it goes back through the mirror, and through the offsite and
             # robots.txt checks under its own host first, never to the live site
-            self.stats.inc_value("mirror/redirect_rerouted_count")
+            self.stats.inc_value(stats_keys.MIRROR_REDIRECT_REROUTED)
             meta = {k: v for k, v in request.meta.items() if k not in (ORIGINAL_URL_KEY, "allow_offsite", "dont_obey_robotstxt")}
             return request.replace(meta=meta, dont_filter=True)
         host = urlsplit(request.url).netloc.lower()
         if host not in self.host_mirrors and (not self.mirror or request.url.startswith(self.mirror + "/")):
             return None
-        self.stats.inc_value("mirror/rewritten_count")
+        self.stats.inc_value(stats_keys.MIRROR_REWRITTEN)
         return request.replace(
             url=mirror_url_for(request.url, self.mirror, self.host_mirrors),
             # the original request already passed the offsite and robots.txt

@@ -16,7 +16,7 @@
 - A URL longer than ``URLLENGTH_LIMIT`` is recorded as ``url_too_long``
   (Scrapy logs it at INFO and forgets it).
 
-Refused requests fail with :class:`~crawler.middlewares.limits.Refused`, so
+Refused requests fail with :class:`~crawler.failures.Refused`, so
 the spider's errback records them like any failed page.
 """
 
@@ -30,8 +30,9 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, Redirec
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
+from .. import stats_keys
+from ..failures import Refused
 from ..signals import page_failed
-from .limits import Refused
 from .mirror import ORIGINAL_URL_KEY
 
 CHAIN_KEY = "redirect_chain"   # original-world URLs of a redirect chain, first request first
@@ -75,14 +76,14 @@ class _SafeRedirects:
         target = redirected.url
         stats = self.crawler.stats
         if target in chain:
-            stats.inc_value("safety/redirect_loop_count")
+            stats.inc_value(stats_keys.SAFETY_REDIRECT_LOOPS)
             raise Refused("redirect_loop", " → ".join([*chain, target]))
         if (
             not settings.getbool("ALLOW_PRIVATE_REDIRECTS")
             and private_address(urlsplit(target).hostname)
             and _origin(target) != _origin(chain[0])
         ):
-            stats.inc_value("safety/private_redirect_count")
+            stats.inc_value(stats_keys.SAFETY_PRIVATE_REDIRECTS)
             raise Refused("redirect_to_private_address", f"{reason} from {chain[-1]} to {target}")
         try:
             followed = super()._redirect(redirected, request, reason)
@@ -118,7 +119,7 @@ class PrivateAddressMiddleware:
         address = getattr(response, "ip_address", None)
         if address is None or not is_private_ip(address) or _origin(request.url) == _origin(chain[0]):
             return response
-        self.crawler.stats.inc_value("safety/private_redirect_count")
+        self.crawler.stats.inc_value(stats_keys.SAFETY_PRIVATE_REDIRECTS)
         raise Refused("redirect_to_private_address", f"{chain[-2] if len(chain) > 1 else chain[0]} redirected to {request.url}, which is at {address}")
 
 
@@ -134,7 +135,7 @@ class RecordedUrlLengthMiddleware(UrlLengthMiddleware):
         url = request.url
         detail = f"URL of {len(url)} characters (URLLENGTH_LIMIT {self.maxlength})"
         self.crawler.signals.send_catch_log(page_failed, url=url, reason="url_too_long", detail=detail, source=spider.name, kind=kind)
-        self.crawler.stats.inc_value("fetch/failed_url_too_long_count")
+        self.crawler.stats.inc_value(stats_keys.FETCH_FAILED_URL_TOO_LONG)
         # the listing that led here has its answer (spiders settle their ledger on request_dropped)
         self.crawler.signals.send_catch_log(signals.request_dropped, request=request, spider=spider)
         return None

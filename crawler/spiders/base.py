@@ -7,53 +7,15 @@ from datetime import datetime
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    IgnoreRequest,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-)
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import (
-    ConnectionLost,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 
+from .. import stats_keys
 from ..extraction.dates import CHINA_TZ
+from ..failures import PERMANENT_FAILURES, failure_reason
 from ..ledger import ListingLedger
 from ..middlewares.incremental import AlreadyStored, NotModified
-from ..middlewares.limits import REFUSAL_REASONS, Refused
 from ..signals import page_failed
 
 logger = logging.getLogger(__name__)
-
-
-def failure_reason(failure) -> tuple[str, str]:
-    """A short reason code and a human detail for a failed request."""
-    exc = failure.value
-    if failure.check(HttpError):
-        status = exc.response.status
-        return f"http_{status}", f"HTTP status {status}"
-    if failure.check(DNSLookupError, CannotResolveHostError):
-        return "dns_error", "DNS lookup failed (host not found)"
-    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
-        return "connection_refused", "connection refused"
-    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return "timeout", "timed out"
-    if failure.check(ConnectionLost, ResponseDataLossError):
-        return "connection_lost", "connection lost before the whole response arrived"
-    if failure.check(Refused):
-        return exc.reason, exc.detail
-    if failure.check(IgnoreRequest):
-        if "robots" in str(exc).lower():
-            return "robots_disallowed", "forbidden by robots.txt"
-        return "ignored", f"request ignored: {exc}"
-    name = type(exc).__name__
-    return f"fetch_error_{name.lower()}", f"{name}: {exc}"
 
 
 def failed_url(failure) -> str:
@@ -62,14 +24,9 @@ def failed_url(failure) -> str:
     return chain[0] if chain else failure.request.meta.get("mirror_original_url", failure.request.url)
 
 
-# failures a later run would meet again (a page that is gone, a robots.txt rule):
-# they do not keep a listing "incomplete". A 5xx, 403, 429 or a network error does.
-PERMANENT_FAILURES = {"robots_disallowed", "ignored", "http_404", "http_410", "not_a_url", *REFUSAL_REASONS}
-
-
 class BaseNewsSpider(scrapy.Spider):
     """Base class: ``errback`` turns any failure into one clear log line,
-    a stat ``fetch/failed/<reason>`` and a recorded drop."""
+    a stat ``fetch/failed_<reason>_count`` and a recorded drop."""
 
     # set by subclasses: the outlet name of the site itself
     site_name: str = ""
@@ -113,8 +70,8 @@ class BaseNewsSpider(scrapy.Spider):
 
     def record_failure(self, url: str, reason: str, detail: str, *, kind: str) -> None:
         """Count, log and record (drops table) a page that did not become a story."""
-        self.crawler.stats.inc_value(f"fetch/failed_{reason}_count")
-        self.crawler.stats.inc_value(f"fetch/failed_{kind}_count")
+        self.crawler.stats.inc_value(stats_keys.fetch_failed(reason))
+        self.crawler.stats.inc_value(stats_keys.fetch_failed(kind))
         log = logger.error if kind == "listing" else logger.warning
         log("%s: %s %s — %s (%s)", self.name, "cannot read listing" if kind == "listing" else "dropped", url, detail, reason)
         self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind)
@@ -127,7 +84,7 @@ class BaseNewsSpider(scrapy.Spider):
             return  # incremental skip: counted by the middleware, not a drop
         url = failed_url(failure)
         reason, detail = failure_reason(failure)
-        self.crawler.stats.inc_value("fetch/failed_article_request_count")
+        self.crawler.stats.inc_value(stats_keys.FETCH_FAILED_ARTICLE_REQUESTS)
         # a page that may come back (HTTP error, network) keeps its listing "incomplete"
         self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)
         self.record_failure(url, reason, detail, kind="article")
@@ -136,7 +93,7 @@ class BaseNewsSpider(scrapy.Spider):
         """Errback for start/list/feed requests: the source may be down."""
         parent = failure.request.meta.get("from_listing")
         if failure.check(NotModified):
-            self.crawler.stats.inc_value("listing/not_modified_count")
+            self.crawler.stats.inc_value(stats_keys.LISTING_NOT_MODIFIED)
             self.ledger.done(parent, ok=True)
             return  # unchanged since the last clean run: nothing new there
         url = failed_url(failure)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 
+from .. import stats_keys
 from ..extraction.body import body_text, plain_text, sanitize_html
 from ..extraction.dates import parse_date
 from ..extraction.text import normalize_space
@@ -121,7 +122,7 @@ class EastmoneySpider(BaseNewsSpider):
             self.ledger.failed(listing)
             self.record_failure(listing, "listing_unknown_shape", "no records/nodeList/record array", kind="listing")
             return
-        self.crawler.stats.inc_value("listing/page_count")
+        self.crawler.stats.inc_value(stats_keys.LISTING_PAGES)
         template = self.settings.get("EASTMONEY_TEXT_URL")
         for entry in entries:
             if entry.problem:
@@ -146,7 +147,7 @@ class EastmoneySpider(BaseNewsSpider):
             self.ledger.done(response.meta.get("from_listing"), ok=True)
 
     def _read_text(self, response, entry: ListEntry):
-        self.crawler.stats.inc_value("article/page_count")
+        self.crawler.stats.inc_value(stats_keys.ARTICLE_PAGES)
         share_url = self.settings.get("EASTMONEY_SHARE_URL").format(infoCode=quote(entry.info_code, safe=""))
         try:
             data = json.loads(response.text)

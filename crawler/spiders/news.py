@@ -17,17 +17,19 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import TextResponse
 
+from .. import stats_keys
 from ..discovery.feeds import parse_feed, parse_feed_date
 from ..discovery.listings import is_next_page
 from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
 from ..extraction.article import Extraction, extract_article
 from ..extraction.body import body_text
 from ..extraction.dates import in_source_zone, parse_date
+from ..failures import failure_reason
 from ..items import ArticleItem
 from ..middlewares.limits import page_problem
 from ..sources import SourceDecl, source_for_url
 from ..urls import canonicalize
-from .base import BaseNewsSpider, failure_reason
+from .base import BaseNewsSpider
 from ..store import get_run_context
 
 MAX_ARTICLE_PAGES = 20
@@ -99,7 +101,7 @@ class NewsSpider(BaseNewsSpider):
         try:
             return canonicalize(response.urljoin(href.strip()))
         except ValueError:
-            self.crawler.stats.inc_value("discovery/malformed_link_count")
+            self.crawler.stats.inc_value(stats_keys.DISCOVERY_MALFORMED_LINKS)
             return None
 
     def is_known(self, url: str) -> bool:
@@ -133,15 +135,15 @@ class NewsSpider(BaseNewsSpider):
         if feed.problem:
             self._unreadable(listing, "feed_unreadable", feed.problem)
             return
-        self.crawler.stats.inc_value("listing/page_count")
+        self.crawler.stats.inc_value(stats_keys.LISTING_PAGES)
         if feed.malformed:
-            self.crawler.stats.inc_value("feed/malformed_count")
+            self.crawler.stats.inc_value(stats_keys.FEED_MALFORMED)
             self.logger.warning("%s: feed %s is malformed XML; read %d entries anyway", self.name, response.url, len(feed.entries))
         for entry in feed.entries[: self.settings.getint("FEED_MAX_ENTRIES") or None]:
             url = self.link(response, entry.url)
-            self.crawler.stats.inc_value("feed/entry_count")
+            self.crawler.stats.inc_value(stats_keys.FEED_ENTRIES)
             if url is None or not self.accepts_article(url):
-                self.crawler.stats.inc_value("feed/skipped_entry_count")
+                self.crawler.stats.inc_value(stats_keys.FEED_SKIPPED_ENTRIES)
                 continue
             yield self.article_request(
                 url, Hints(title=entry.title, date_raw=entry.date_raw, origin=f"feed:{entry.date_field}", outlet=feed.title), listing
@@ -149,7 +151,7 @@ class NewsSpider(BaseNewsSpider):
 
     def _read_sitemap(self, response, listing: str):
         if urlsplit(response.url).path.endswith("/robots.txt"):
-            self.crawler.stats.inc_value("listing/page_count")
+            self.crawler.stats.inc_value(stats_keys.LISTING_PAGES)
             for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")):
                 yield self.listing_request(url, self.parse_sitemap, listing)
             return
@@ -165,20 +167,20 @@ class NewsSpider(BaseNewsSpider):
                     continue
                 if entry.kind == "sitemap":
                     if self.child_sitemap_unchanged(url, entry.lastmod):
-                        self.crawler.stats.inc_value("sitemap/unchanged_child_skipped_count")
+                        self.crawler.stats.inc_value(stats_keys.SITEMAP_UNCHANGED_CHILDREN_SKIPPED)
                         continue
                     yield self.listing_request(url, self.parse_sitemap, listing)
                     continue
-                self.crawler.stats.inc_value("sitemap/url_count")
+                self.crawler.stats.inc_value(stats_keys.SITEMAP_URLS)
                 if not self.accepts_article(url):
-                    self.crawler.stats.inc_value("sitemap/skipped_url_count")
+                    self.crawler.stats.inc_value(stats_keys.SITEMAP_SKIPPED_URLS)
                     continue
                 date_raw, origin = (entry.news_date, "sitemap:news:publication_date") if entry.news_date else (None, None)
                 yield self.article_request(url, Hints(title=entry.news_title, date_raw=date_raw, origin=origin), listing)
         except ValueError as exc:
             self._unreadable(listing, getattr(exc, "reason", "sitemap_unreadable"), str(exc))
             return
-        self.crawler.stats.inc_value("listing/page_count")
+        self.crawler.stats.inc_value(stats_keys.LISTING_PAGES)
 
     def child_sitemap_unchanged(self, url: str, lastmod: str | None) -> bool:
         """A child sitemap whose <lastmod> is older than our last complete read of it
@@ -195,7 +197,7 @@ class NewsSpider(BaseNewsSpider):
         if not isinstance(response, TextResponse):
             self._unreadable(listing, "listing_not_html", "list page is not HTML")
             return
-        self.crawler.stats.inc_value("listing/page_count")
+        self.crawler.stats.inc_value(stats_keys.LISTING_PAGES)
         articles, next_page = self._list_links(response, page)
         for url in articles:
             yield self.article_request(url, parent=listing)
@@ -233,7 +235,7 @@ class NewsSpider(BaseNewsSpider):
         known = sum(1 for url in articles if self.is_known(url))
         if known / len(articles) < self.settings.getfloat("LISTING_STOP_KNOWN_SHARE", 0.5):
             return True
-        self.crawler.stats.inc_value("listing/stopped_known_count")
+        self.crawler.stats.inc_value(stats_keys.LISTING_STOPPED_KNOWN)
         self.logger.info("%s: %s: %d of %d articles already stored, not following older pages", self.name, response.url, known, len(articles))
         return False
 
@@ -254,7 +256,7 @@ class NewsSpider(BaseNewsSpider):
         return self._outcome(response, self._read_continuation(response, partial, hints, page))
 
     def _read_article(self, response, hints: Hints):
-        self.crawler.stats.inc_value("article/page_count")
+        self.crawler.stats.inc_value(stats_keys.ARTICLE_PAGES)
         if not isinstance(response, TextResponse):
             self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article")
             return None
@@ -264,7 +266,7 @@ class NewsSpider(BaseNewsSpider):
             return None
         source = self.source_of(response.url)
         result = extract_article(response.text, response.url, source=source, fetched_at=self.now())
-        self.crawler.stats.inc_value(f"extract/{(result.extractor or 'none').split(':')[0]}_count")
+        self.crawler.stats.inc_value(stats_keys.extracted_by(result.extractor))
         if result.error:
             self.record_failure(response.url, "extraction_failed", result.error, kind="article")
             return None
@@ -272,7 +274,7 @@ class NewsSpider(BaseNewsSpider):
         return self._next_page_or_item(response, partial, hints, source)
 
     def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
-        self.crawler.stats.inc_value("article/continuation_page_count")
+        self.crawler.stats.inc_value(stats_keys.ARTICLE_CONTINUATION_PAGES)
         source = self.source_of(partial.first_url)
         result = extract_article(response.text, response.url, source=source, fetched_at=self.now()) if isinstance(response, TextResponse) else None
         if result is None or result.error or not result.body_html:
@@ -345,7 +347,7 @@ class NewsSpider(BaseNewsSpider):
             return result.title, result.stages.get("title")
         if not hints.title:
             return "", None
-        self.crawler.stats.inc_value("hints/title_used_count")
+        self.crawler.stats.inc_value(stats_keys.HINTS_TITLE_USED)
         return hints.title, "feed:title" if (hints.origin or "").startswith("feed") else "sitemap:news:title"
 
     @staticmethod

@@ -1,0 +1,100 @@
+"""Every stats key the project writes or reads, defined once, by component.
+
+Keys take Scrapy's form ``component/event_count``. Their strings are stored in
+``runs.stats`` (JSON) and read back by the health checks, the crawlall
+summary, the benches and the tests, so a published string never changes: a
+component renames its constant, not the key. A key with a variable part (a
+failure reason, an extractor, a dedupe verdict) is built by a function here,
+and the fixed keys read elsewhere are made by the same function.
+"""
+
+from __future__ import annotations
+
+# --- Scrapy's own (written by Scrapy's core and downloader middlewares; read here) ----
+DOWNLOADER_REQUESTS = "downloader/request_count"
+DOWNLOADER_RESPONSES = "downloader/response_count"
+DOWNLOADER_EXCEPTIONS = "downloader/exception_count"
+DOWNLOADER_STATUS_PREFIX = "downloader/response_status_count/"  # + the HTTP status
+ROBOTSTXT_REQUESTS = "robotstxt/request_count"
+
+# --- run log (crawler/extensions/runlog.py) -----------------------------------------
+RUN_ID = "run/id"                  # the runs row of this crawl
+SOURCE_FAILED = "source/failed"    # set, to a summary, when no page could be fetched
+RUNLOG_DROPS = "runlog/drop_count"
+RUNLOG_ERRORS = "runlog/error_count"
+HEALTH_FLAGS = "health/flag_count"
+HEALTH_ALERT_FAILED = "health/alert_failed_count"
+
+# --- spiders (crawler/spiders/) --------------------------------------------------------
+LISTING_PAGES = "listing/page_count"
+LISTING_NOT_MODIFIED = "listing/not_modified_count"
+LISTING_STOPPED_KNOWN = "listing/stopped_known_count"
+ARTICLE_PAGES = "article/page_count"
+ARTICLE_CONTINUATION_PAGES = "article/continuation_page_count"
+DISCOVERY_MALFORMED_LINKS = "discovery/malformed_link_count"
+FEED_MALFORMED = "feed/malformed_count"
+FEED_ENTRIES = "feed/entry_count"
+FEED_SKIPPED_ENTRIES = "feed/skipped_entry_count"
+SITEMAP_URLS = "sitemap/url_count"
+SITEMAP_SKIPPED_URLS = "sitemap/skipped_url_count"
+SITEMAP_UNCHANGED_CHILDREN_SKIPPED = "sitemap/unchanged_child_skipped_count"
+HINTS_TITLE_USED = "hints/title_used_count"
+
+
+def extracted_by(extractor: str | None) -> str:
+    """Pages extracted by ``extractor`` ("site:<template>" counts as "site"; None as "none")."""
+    return f"extract/{(extractor or 'none').split(':')[0]}_count"
+
+
+EXTRACT_SITE = extracted_by("site")
+EXTRACT_GENERIC = extracted_by("generic")
+EXTRACT_NONE = extracted_by(None)
+
+
+def fetch_failed(reason_or_kind: str) -> str:
+    """Failed pages, by reason code (crawler/failures.py, the spiders) and by kind ("article", "listing")."""
+    return f"fetch/failed_{reason_or_kind}_count"
+
+
+FETCH_FAILED_LISTINGS = fetch_failed("listing")
+FETCH_FAILED_ARTICLES = fetch_failed("article")
+# article requests that failed in the download (their errback), not after parsing
+FETCH_FAILED_ARTICLE_REQUESTS = fetch_failed("article_request")
+FETCH_FAILED_EXTRACTION = fetch_failed("extraction_failed")
+FETCH_FAILED_URL_TOO_LONG = fetch_failed("url_too_long")
+
+# --- downloader middlewares (crawler/middlewares/) ------------------------------------
+LIMITS_TOO_LARGE = "limits/too_large_count"
+MIRROR_REWRITTEN = "mirror/rewritten_count"
+MIRROR_REDIRECT_REROUTED = "mirror/redirect_rerouted_count"
+SAFETY_REDIRECT_LOOPS = "safety/redirect_loop_count"
+SAFETY_PRIVATE_REDIRECTS = "safety/private_redirect_count"
+ENCODING_REPAIRED = "encoding/repaired_count"
+INCREMENTAL_SKIPPED_KNOWN = "incremental/skipped_known_count"
+INCREMENTAL_RECRAWLED = "incremental/recrawled_count"
+CONDITIONAL_ASKED = "conditional/asked_count"
+CONDITIONAL_NOT_MODIFIED = "conditional/not_modified_count"
+CONDITIONAL_SAVED = "conditional/saved_count"
+CONDITIONAL_WITHHELD = "conditional/withheld_count"
+
+# --- item pipelines (pipelines/) --------------------------------------------------------
+VALIDATE_DROPPED_PREFIX = "validate/dropped_"
+
+
+def validate_dropped(reason: str) -> str:
+    """Items the validate pipeline dropped, by reason code."""
+    return f"{VALIDATE_DROPPED_PREFIX}{reason}_count"
+
+
+VALIDATE_DROPPED_NO_DATE = validate_dropped("no_publication_date")
+
+
+def dedupe_verdict(verdict: str) -> str:
+    """Items the dedupe pipeline recognised ("duplicate", "seen_again")."""
+    return f"dedupe/{verdict}_count"
+
+
+DEDUPE_DUPLICATES = dedupe_verdict("duplicate")
+DEDUPE_SEEN_AGAIN = dedupe_verdict("seen_again")
+STORE_STORED = "store/stored_count"
+STORE_UPDATED = "store/updated_count"

@@ -1,29 +1,16 @@
-"""Shared test fixtures: the local mirror server, crawl subprocesses, ../shared."""
+"""Fixtures: the local mirror server, crawls of it shared between tests,
+in-process crawlers over a tmp_path store, ../shared. Helpers (crawl
+runner, rows(), settings) are in tests/helpers.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from crawler.mirror_server import serve
 
-PROJECT = Path(__file__).resolve().parents[1]
-MIRROR_DIR = PROJECT / "tests" / "mirror"
-SHARED = Path(os.environ.get("SHARED_DIR", PROJECT.parent / "shared"))
-SEED_POST = SHARED / "seed" / "seed-post.md"
-
-
-def shared_or_skip(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared material (../shared) is not next to this checkout")
-    return path
-
+from .helpers import CONTENT_COLUMNS, MIRROR_DIR, SEED_POST, close_run, crawl_ok, make_crawler, rows, shared_or_skip
 
 @pytest.fixture(scope="session")
 def seed_post() -> str:
@@ -51,46 +38,39 @@ def serve_dir():
         server.shutdown()
 
 
-FAST_SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "RETRY_TIMES": "0",
-    "DOWNLOAD_TIMEOUT": "10",
-    "LOG_LEVEL": "INFO",
-}
+@pytest.fixture(scope="session")
+def mirror_crawled_twice(tmp_path_factory, mirror_url):
+    """The site and the aggregator crawled from the bundled mirror into one
+    store, then both again (a second, incremental run each): four real
+    ``scrapy crawl`` processes, shared by every test that reads such a store.
+
+    ``first`` snapshots stories, arrivals and drops after the first round;
+    ``logs`` are the four CompletedProcess objects in order."""
+    store = tmp_path_factory.mktemp("mirror-crawl") / "stories.sqlite"
+    logs = []
+    for spider in ("chinadevelopment", "eastmoney"):
+        logs.append(crawl_ok(spider, store, mirror_url))
+    first = {
+        "stories": rows(store, f"SELECT {', '.join(CONTENT_COLUMNS)} FROM stories ORDER BY id"),
+        "urls": rows(store, "SELECT canonical_url, source, story_id, url, outlet, relation, first_seen FROM story_urls ORDER BY canonical_url, source"),
+        "drops": rows(store, "SELECT url, reason FROM drops ORDER BY url, reason"),
+    }
+    for spider in ("chinadevelopment", "eastmoney"):
+        logs.append(crawl_ok(spider, store, mirror_url))
+    return {"store": store, "first": first, "logs": logs}
 
 
-# the channels and list endpoints the bundled mirror holds
-MIRROR_SETTINGS = json.loads((MIRROR_DIR / "settings.json").read_text(encoding="utf-8"))
+@pytest.fixture()
+def crawler_factory(tmp_path):
+    """Build in-process crawlers (project settings, a spider, a tmp_path store);
+    their stores are closed after the test."""
+    made = []
 
+    def factory(spidercls=None, settings: dict | None = None, *, store: Path | None = None, spider_kwargs: dict | None = None):
+        crawler = make_crawler(spidercls, settings, store=store or tmp_path / "store.sqlite", spider_kwargs=spider_kwargs)
+        made.append(crawler)
+        return crawler
 
-def run_crawl(
-    spider: str, store: Path, mirror: str | None = None, timeout: int = 120, spider_args: dict | None = None, **settings
-) -> subprocess.CompletedProcess:
-    """A real ``scrapy crawl`` process against the mirror."""
-    args = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STORE_PATH={store}"]
-    for key, value in (spider_args or {}).items():
-        args += ["-a", f"{key}={value}"]
-    if mirror:
-        args += ["-s", f"MIRROR_URL={mirror}"]
-    for key, value in {**FAST_SETTINGS, **settings}.items():
-        args += ["-s", f"{key}={value}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
-    return subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=timeout, env=env)
-
-
-def crawl_ok(spider: str, store: Path, mirror: str | None, **settings) -> subprocess.CompletedProcess:
-    """``run_crawl`` with the mirror's settings, asserting a clean exit."""
-    result = run_crawl(spider, store, mirror, **{**MIRROR_SETTINGS, **settings})
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback (most recent call last)" not in result.stderr, result.stderr[-3000:]
-    return result
-
-
-def rows(store: Path, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(store)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
+    yield factory
+    for crawler in made:
+        close_run(crawler)

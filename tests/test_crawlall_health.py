@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -11,7 +10,7 @@ import pytest
 
 from crawler.health import HealthSettings, check_run, fallback_share, http_error_share, notify
 
-from .conftest import FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, rows
+from .helpers import FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, closed_port, rows
 
 
 
@@ -20,14 +19,6 @@ def crawlall(store, mirror, *names, **settings):
     for k, v in {**FAST_SETTINGS, **MIRROR_SETTINGS, **settings}.items():
         cmd += ["-s", f"{k}={v}"]
     return subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=180)
-
-
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.mark.e2e
@@ -136,7 +127,7 @@ def test_notify_reports_failures_instead_of_raising(tmp_path):
 def test_pipeline_and_callback_errors_become_counted_drops(tmp_path, mirror_url):
     from crawler.settings import ITEM_PIPELINES
 
-    from .conftest import run_crawl
+    from .helpers import run_crawl
 
     store = tmp_path / "s.sqlite"
     pipelines = {**ITEM_PIPELINES, "tests.crash_pipeline.RaiseOnItem": 450}

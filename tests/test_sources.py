@@ -21,7 +21,7 @@ from crawler.mirror_server import resolve
 from crawler.sources import DECLARED
 from crawler.urls import canonicalize
 
-from .conftest import MIRROR_DIR, MIRROR_SETTINGS, PROJECT, rows, run_crawl
+from .helpers import MIRROR_DIR, MIRROR_SETTINGS, PROJECT, rows, run_crawl
 
 GOLDEN_DIR = PROJECT / "tests" / "sources"
 SOURCES = sorted(DECLARED)

@@ -5,7 +5,6 @@ import sqlite_utils
 
 from crawler.store import MIGRATIONS, Store
 from pipelines.dedupe import classify
-from pipelines.normalize import normalize
 from pipelines.store import story_row
 from pipelines.validate import problems
 

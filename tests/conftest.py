@@ -4,6 +4,7 @@ runner, rows(), settings) are in tests/helpers.py."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -45,11 +46,15 @@ def mirror_crawled_twice(tmp_path_factory, mirror_url):
     ``scrapy crawl`` processes, shared by every test that reads such a store.
 
     ``first`` snapshots stories, arrivals and drops after the first round;
-    ``logs`` are the four CompletedProcess objects in order."""
-    store = tmp_path_factory.mktemp("mirror-crawl") / "stories.sqlite"
-    logs = []
-    for spider in ("chinadevelopment", "eastmoney"):
-        logs.append(crawl_ok(spider, store, mirror_url))
+    ``logs`` are the four CompletedProcess objects in order; ``site_once`` a
+    copy of the store after the very first crawl (the site alone)."""
+    folder = tmp_path_factory.mktemp("mirror-crawl")
+    store = folder / "stories.sqlite"
+    logs = [crawl_ok("chinadevelopment", store, mirror_url)]
+    # the store after one crawl of the site alone (the crawl closed it: no WAL left)
+    site_once = folder / "site-once.sqlite"
+    shutil.copyfile(store, site_once)
+    logs.append(crawl_ok("eastmoney", store, mirror_url))
     first = {
         "stories": rows(store, f"SELECT {', '.join(CONTENT_COLUMNS)} FROM stories ORDER BY id"),
         "urls": rows(store, "SELECT canonical_url, source, story_id, url, outlet, relation, first_seen FROM story_urls ORDER BY canonical_url, source"),
@@ -57,7 +62,18 @@ def mirror_crawled_twice(tmp_path_factory, mirror_url):
     }
     for spider in ("chinadevelopment", "eastmoney"):
         logs.append(crawl_ok(spider, store, mirror_url))
-    return {"store": store, "first": first, "logs": logs}
+    return {"store": store, "first": first, "logs": logs, "site_once": site_once}
+
+
+@pytest.fixture()
+def site_crawled_once(tmp_path, mirror_crawled_twice) -> Path:
+    """A store holding one finished crawl of the site (chinadevelopment) from the
+    bundled mirror, copied for this test: the starting point of incremental
+    runs. The mirror server gives a copied mirror folder the same ETag and
+    Last-Modified (content hash, preserved mtime), so the copy's validators hold."""
+    store = tmp_path / "s.sqlite"
+    shutil.copyfile(mirror_crawled_twice["site_once"], store)
+    return store
 
 
 @pytest.fixture()

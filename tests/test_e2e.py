@@ -27,11 +27,6 @@ def crawled(mirror_crawled_twice):
     return mirror_crawled_twice
 
 
-def test_scrapy_list_shows_both_spiders():
-    out = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.split()
-    assert {"chinadevelopment", "eastmoney"} <= set(out)
-
-
 @pytest.mark.parametrize("expected", SITE["articles"], ids=lambda e: e["url"].rsplit("/", 1)[-1])
 def test_site_articles_stored_with_correct_fields(crawled, expected):
     found = rows(crawled["store"], "SELECT * FROM stories WHERE canonical_url = ?", [canonicalize(expected["url"])])

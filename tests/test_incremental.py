@@ -36,10 +36,9 @@ def test_second_run_downloads_no_article_and_gets_304s(mirror_crawled_twice, spi
     assert last == {"stored": 0, "status": "finished"}
 
 
-def test_new_article_is_the_only_download(tmp_path, mirror_copy):
+def test_new_article_is_the_only_download(site_crawled_once, mirror_copy):
     root, mirror = mirror_copy
-    store = tmp_path / "s.sqlite"
-    crawl("chinadevelopment", store, mirror)
+    store = site_crawled_once
     # a new article appears at the top of the finance channel list
     page = root / "finance.chinadevelopment.com.cn/yw/2022/0610/1800201.shtml"
     page.parent.mkdir(parents=True)
@@ -59,10 +58,9 @@ def test_new_article_is_the_only_download(tmp_path, mirror_copy):
     assert new and new[0]["title"].startswith("新文章：绿色金融再提速")
 
 
-def test_recrawl_refreshes_and_records_changes(tmp_path, mirror_copy):
+def test_recrawl_refreshes_and_records_changes(site_crawled_once, mirror_copy):
     root, mirror = mirror_copy
-    store = tmp_path / "s.sqlite"
-    crawl("chinadevelopment", store, mirror)
+    store = site_crawled_once
     before = {r["id"]: r for r in rows(store, "SELECT id, content_hash, title FROM stories")}
     page = root / "fz.chinadevelopment.com.cn/rd/2022/0607/1800097.shtml"
     page.write_text(page.read_text(encoding="utf-8").replace("近年来，各地积极运用", "更正：近年来，各地积极运用"), encoding="utf-8")

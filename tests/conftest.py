@@ -1,29 +1,17 @@
-"""Shared test fixtures: the local mirror server, crawl subprocesses, ../shared."""
+"""Fixtures: the local mirror server, crawls of it shared between tests,
+in-process crawlers over a tmp_path store, ../shared. Helpers (crawl
+runner, rows(), settings) are in tests/helpers.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import sqlite3
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import pytest
 
 from crawler.mirror_server import serve
 
-PROJECT = Path(__file__).resolve().parents[1]
-MIRROR_DIR = PROJECT / "tests" / "mirror"
-SHARED = Path(os.environ.get("SHARED_DIR", PROJECT.parent / "shared"))
-SEED_POST = SHARED / "seed" / "seed-post.md"
-
-
-def shared_or_skip(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared material (../shared) is not next to this checkout")
-    return path
-
+from .helpers import CONTENT_COLUMNS, MIRROR_DIR, SEED_POST, close_run, crawl_ok, make_crawler, rows, shared_or_skip
 
 @pytest.fixture(scope="session")
 def seed_post() -> str:
@@ -51,46 +39,54 @@ def serve_dir():
         server.shutdown()
 
 
-FAST_SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "RETRY_TIMES": "0",
-    "DOWNLOAD_TIMEOUT": "10",
-    "LOG_LEVEL": "INFO",
-}
+@pytest.fixture(scope="session")
+def mirror_crawled_twice(tmp_path_factory, mirror_url):
+    """The site and the aggregator crawled from the bundled mirror into one
+    store, then both again (a second, incremental run each): four real
+    ``scrapy crawl`` processes, shared by every test that reads such a store.
+
+    ``first`` snapshots stories, arrivals and drops after the first round;
+    ``logs`` are the four CompletedProcess objects in order; ``site_once`` a
+    copy of the store after the very first crawl (the site alone)."""
+    folder = tmp_path_factory.mktemp("mirror-crawl")
+    store = folder / "stories.sqlite"
+    logs = [crawl_ok("chinadevelopment", store, mirror_url)]
+    # the store after one crawl of the site alone (the crawl closed it: no WAL left)
+    site_once = folder / "site-once.sqlite"
+    shutil.copyfile(store, site_once)
+    logs.append(crawl_ok("eastmoney", store, mirror_url))
+    first = {
+        "stories": rows(store, f"SELECT {', '.join(CONTENT_COLUMNS)} FROM stories ORDER BY id"),
+        "urls": rows(store, "SELECT canonical_url, source, story_id, url, outlet, relation, first_seen FROM story_urls ORDER BY canonical_url, source"),
+        "drops": rows(store, "SELECT url, reason FROM drops ORDER BY url, reason"),
+    }
+    for spider in ("chinadevelopment", "eastmoney"):
+        logs.append(crawl_ok(spider, store, mirror_url))
+    return {"store": store, "first": first, "logs": logs, "site_once": site_once}
 
 
-# the channels and list endpoints the bundled mirror holds
-MIRROR_SETTINGS = json.loads((MIRROR_DIR / "settings.json").read_text(encoding="utf-8"))
+@pytest.fixture()
+def site_crawled_once(tmp_path, mirror_crawled_twice) -> Path:
+    """A store holding one finished crawl of the site (chinadevelopment) from the
+    bundled mirror, copied for this test: the starting point of incremental
+    runs. The mirror server gives a copied mirror folder the same ETag and
+    Last-Modified (content hash, preserved mtime), so the copy's validators hold."""
+    store = tmp_path / "s.sqlite"
+    shutil.copyfile(mirror_crawled_twice["site_once"], store)
+    return store
 
 
-def run_crawl(
-    spider: str, store: Path, mirror: str | None = None, timeout: int = 120, spider_args: dict | None = None, **settings
-) -> subprocess.CompletedProcess:
-    """A real ``scrapy crawl`` process against the mirror."""
-    args = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"STORE_PATH={store}"]
-    for key, value in (spider_args or {}).items():
-        args += ["-a", f"{key}={value}"]
-    if mirror:
-        args += ["-s", f"MIRROR_URL={mirror}"]
-    for key, value in {**FAST_SETTINGS, **settings}.items():
-        args += ["-s", f"{key}={value}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
-    return subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=timeout, env=env)
+@pytest.fixture()
+def crawler_factory(tmp_path):
+    """Build in-process crawlers (project settings, a spider, a tmp_path store);
+    their stores are closed after the test."""
+    made = []
 
+    def factory(spidercls=None, settings: dict | None = None, *, store: Path | None = None, spider_kwargs: dict | None = None):
+        crawler = make_crawler(spidercls, settings, store=store or tmp_path / "store.sqlite", spider_kwargs=spider_kwargs)
+        made.append(crawler)
+        return crawler
 
-def crawl_ok(spider: str, store: Path, mirror: str | None, **settings) -> subprocess.CompletedProcess:
-    """``run_crawl`` with the mirror's settings, asserting a clean exit."""
-    result = run_crawl(spider, store, mirror, **{**MIRROR_SETTINGS, **settings})
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback (most recent call last)" not in result.stderr, result.stderr[-3000:]
-    return result
-
-
-def rows(store: Path, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(store)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
+    yield factory
+    for crawler in made:
+        close_run(crawler)

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -12,7 +11,7 @@ import pytest
 from crawler import stats_keys
 from crawler.health import HealthSettings, check_run, fallback_share, http_error_share, notify
 
-from .conftest import FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, rows
+from .helpers import FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, closed_port, rows
 
 
 
@@ -23,18 +22,16 @@ def crawlall(store, mirror, *names, **settings):
     return subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=180)
 
 
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+@pytest.fixture(scope="module")
+def crawlall_both(tmp_path_factory, mirror_url):
+    """One crawlall of the site and the aggregator, the aggregator named first."""
+    store = tmp_path_factory.mktemp("crawlall") / "s.sqlite"
+    return store, crawlall(store, mirror_url, "eastmoney", "chinadevelopment")
 
 
 @pytest.mark.e2e
-def test_crawlall_runs_sources_in_one_process_with_a_summary(tmp_path, mirror_url):
-    store = tmp_path / "s.sqlite"
-    result = crawlall(store, mirror_url, "chinadevelopment", "eastmoney")
+def test_crawlall_runs_sources_in_one_process_with_a_summary(crawlall_both):
+    store, result = crawlall_both
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "crawlall summary:" in out
@@ -137,7 +134,7 @@ def test_notify_reports_failures_instead_of_raising(tmp_path):
 def test_pipeline_and_callback_errors_become_counted_drops(tmp_path, mirror_url):
     from crawler.settings import ITEM_PIPELINES
 
-    from .conftest import run_crawl
+    from .helpers import run_crawl
 
     store = tmp_path / "s.sqlite"
     pipelines = {**ITEM_PIPELINES, "tests.crash_pipeline.RaiseOnItem": 450}
@@ -148,9 +145,8 @@ def test_pipeline_and_callback_errors_become_counted_drops(tmp_path, mirror_url)
 
 
 @pytest.mark.e2e
-def test_crawlall_stores_the_outlet_copy_of_a_story_that_also_came_through_the_aggregator(tmp_path, mirror_url):
-    store = tmp_path / "s.sqlite"
-    result = crawlall(store, mirror_url, "eastmoney", "chinadevelopment")
+def test_crawlall_stores_the_outlet_copy_of_a_story_that_also_came_through_the_aggregator(crawlall_both):
+    store, result = crawlall_both
     assert result.returncode == 0, result.stderr[-2000:]
     kept = rows(store, "SELECT id, source FROM stories WHERE canonical_url LIKE '%1800123.shtml'")
     assert kept == [{"id": "chinadevelopment-1800123", "source": "chinadevelopment"}]

@@ -1,12 +1,13 @@
 """End-to-end: real ``scrapy crawl`` processes against the local mirror.
 
-The expectations come from tests/mirror/EXPECTED.json, written with the mirror.
+The site's expectations are its golden file (tests/sources/chinadevelopment.json),
+the aggregator's and the cross-source cases are tests/mirror/EXPECTED.json.
+Most tests read one shared crawl of the mirror (``mirror_crawled_twice``).
 """
 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 
@@ -15,40 +16,19 @@ import pytest
 from crawler import stats_keys
 from crawler.urls import canonicalize
 
-from .conftest import MIRROR_DIR, MIRROR_SETTINGS, PROJECT, crawl_ok, rows, run_crawl
+from .helpers import CONTENT_COLUMNS, EXPECTED, MIRROR_SETTINGS, PROJECT, closed_port, crawl_ok, golden, rows, run_crawl
 
 pytestmark = pytest.mark.e2e
 
-EXPECTED = json.loads((MIRROR_DIR / "EXPECTED.json").read_text(encoding="utf-8"))
-CONTENT_COLUMNS = (
-    "id", "url", "canonical_url", "source", "site", "outlet", "editor", "slug", "tag", "title", "published_at",
-    "date_raw", "date_stage", "body_html", "body_text", "digest", "post", "content_hash", "extractor", "encoding", "first_seen",
-)
+SITE = golden("chinadevelopment")
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory, mirror_url):
-    """Both sources crawled twice into one store; snapshots after each round."""
-    store = tmp_path_factory.mktemp("e2e") / "stories.sqlite"
-    logs = []
-    for spider in ("chinadevelopment", "eastmoney"):
-        logs.append(crawl_ok(spider, store, mirror_url))
-    first = {
-        "stories": rows(store, f"SELECT {', '.join(CONTENT_COLUMNS)} FROM stories ORDER BY id"),
-        "urls": rows(store, "SELECT canonical_url, source, story_id, url, outlet, relation, first_seen FROM story_urls ORDER BY canonical_url, source"),
-        "drops": rows(store, "SELECT url, reason FROM drops ORDER BY url, reason"),
-    }
-    for spider in ("chinadevelopment", "eastmoney"):
-        logs.append(crawl_ok(spider, store, mirror_url))
-    return {"store": store, "first": first, "logs": logs}
+@pytest.fixture()
+def crawled(mirror_crawled_twice):
+    return mirror_crawled_twice
 
 
-def test_scrapy_list_shows_both_spiders():
-    out = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.split()
-    assert {"chinadevelopment", "eastmoney"} <= set(out)
-
-
-@pytest.mark.parametrize("expected", EXPECTED["chinadevelopment"], ids=lambda e: e["url"].rsplit("/", 1)[-1])
+@pytest.mark.parametrize("expected", SITE["articles"], ids=lambda e: e["url"].rsplit("/", 1)[-1])
 def test_site_articles_stored_with_correct_fields(crawled, expected):
     found = rows(crawled["store"], "SELECT * FROM stories WHERE canonical_url = ?", [canonicalize(expected["url"])])
     assert len(found) == 1, f"not stored: {expected['url']}"
@@ -60,11 +40,7 @@ def test_site_articles_stored_with_correct_fields(crawled, expected):
     assert story["body_text"].endswith(expected["last_sentence"]), story["body_text"][-200:]
     assert "\ufffd" not in story["body_text"] + story["title"]
     assert "摘要：" not in story["body_text"] and "责任编辑" not in story["body_text"] and "分享到" not in story["body_text"]
-    template = expected["template"]
-    if template == "generic":
-        assert story["extractor"] == "generic:trafilatura"
-    else:
-        assert story["extractor"].startswith(f"site:chinadevelopment/v{template}-")
+    assert story["extractor"] == expected["extractor"]
     assert story["date_raw"], "raw date string is kept beside published_at"
     assert story["post"].startswith("---\nlayout: post\n")
 
@@ -90,7 +66,7 @@ def test_pages_that_must_not_become_stories(crawled):
     drops = {(d["url"], d["reason"]) for d in rows(store, "SELECT url, reason FROM drops")}
     stored_urls = {r["canonical_url"] for r in rows(store, "SELECT canonical_url FROM stories")}
     reason_codes = {"dead_link_404": "http_404", "no_publication_date": "no_publication_date", "missing_text": "http_404"}
-    for case in EXPECTED["not_stored"]:
+    for case in SITE["not_stored"] + EXPECTED["not_stored"]:
         url = case["url"]
         assert url not in stored_urls
         if case["reason"] in reason_codes:
@@ -128,7 +104,7 @@ def test_second_run_adds_and_changes_nothing(crawled):
     runs = rows(store, "SELECT spider, status, stored, duplicates FROM runs ORDER BY id")
     assert [r["spider"] for r in runs] == ["chinadevelopment", "eastmoney", "chinadevelopment", "eastmoney"]
     assert all(r["status"] == "finished" for r in runs)
-    assert runs[0]["stored"] == len(EXPECTED["chinadevelopment"])
+    assert runs[0]["stored"] == len(SITE["articles"])
     assert runs[1]["stored"] == len(EXPECTED["eastmoney"]) and runs[1]["duplicates"] == 1
     assert runs[2]["stored"] == 0 and runs[3]["stored"] == 0
 
@@ -162,26 +138,9 @@ def test_export_matches_stored_posts(crawled, tmp_path):
     assert {p.stem for p in (tmp_path / "category").iterdir()} == {s["slug"] for s in stories}
 
 
-def test_aggregator_first_then_site_keeps_one_story(tmp_path, mirror_url):
-    store = tmp_path / "s.sqlite"
-    crawl_ok("eastmoney", store, mirror_url)
-    crawl_ok("chinadevelopment", store, mirror_url)
-    dup = rows(store, "SELECT * FROM story_urls WHERE canonical_url = ?", ["http://finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml"])
-    assert len(dup) == 1 and dup[0]["relation"] == "duplicate" and dup[0]["story_id"] == "NW202206082405403299"
-    assert rows(store, "SELECT count(*) AS n FROM stories")[0]["n"] == len(EXPECTED["chinadevelopment"]) + len(EXPECTED["eastmoney"])
-
-
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 @pytest.mark.parametrize("spider", ["chinadevelopment", "eastmoney"])
 def test_unreachable_source_fails_with_one_clear_line(tmp_path, spider):
-    result = run_crawl(spider, tmp_path / "s.sqlite", f"http://127.0.0.1:{_closed_port()}", **MIRROR_SETTINGS)
+    result = run_crawl(spider, tmp_path / "s.sqlite", f"http://127.0.0.1:{closed_port()}", **MIRROR_SETTINGS)
     assert result.returncode == 1
     assert "Traceback (most recent call last)" not in result.stderr
     failed = [line for line in result.stderr.splitlines() if line.startswith(f"{spider}: FAILED")]

@@ -1,5 +1,5 @@
 from scrapy.http import HtmlResponse, Request
-from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler.middlewares.encoding import EncodingRepairMiddleware
@@ -8,7 +8,7 @@ PAGE = "<html><head><title>中国发展网</title></head><body><p>中国发展�
 
 
 def repaired(body: bytes, content_type: str):
-    mw = EncodingRepairMiddleware(MemoryStatsCollector(get_crawler()))
+    mw = build_from_crawler(EncodingRepairMiddleware, get_crawler())
     response = HtmlResponse("http://x.cn/a.shtml", body=body, headers={"Content-Type": content_type}, request=Request("http://x.cn/a.shtml"))
     return mw.process_response(response.request, response)
 

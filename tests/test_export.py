@@ -5,7 +5,7 @@ import pytest
 from crawler.export import export_site, safe_component
 from crawler.store import Store
 from pipelines.store import story_row
-from tests.test_store import make_item
+from .helpers import make_item
 
 
 def stored(store, **over):

@@ -24,7 +24,7 @@ from crawler import failures, stats_keys
 from crawler.extensions.quietlog import NetworkTracebackFilter
 from crawler.failures import PERMANENT_FAILURES, REFUSAL_REASONS, Refused, failure_reason
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 
 @pytest.mark.parametrize(

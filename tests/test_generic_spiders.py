@@ -3,7 +3,7 @@
 
 import pytest
 
-from .conftest import rows, run_crawl
+from .helpers import rows, run_crawl
 
 pytestmark = pytest.mark.e2e
 SITE = "http://generic.example.test"
@@ -70,7 +70,7 @@ def test_urls_spider_reads_a_file_and_reports_bad_lines(tmp_path, mirror_url):
 
 def test_generic_spiders_need_their_argument(tmp_path):
     import subprocess, sys
-    from .conftest import PROJECT
+    from .helpers import PROJECT
     result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "feed", "-s", f"STORE_PATH={tmp_path / 's.sqlite'}"],
                             cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0

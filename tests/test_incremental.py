@@ -1,22 +1,20 @@
 """Incremental crawling against the mirror: a second run costs what is new."""
 
-import json
 import shutil
+import signal
+import subprocess
 import time
 
 import pytest
 
 from crawler import stats_keys
 
-from .conftest import MIRROR_DIR, MIRROR_SETTINGS, crawl_ok as crawl, rows
+from .helpers import (
+    EXPECTED, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, crawl_command, crawl_env, crawl_ok as crawl, golden,
+    rows, run_stats, wait_for_rows,
+)
 
 pytestmark = pytest.mark.e2e
-
-
-
-def run_stats(store, run_index=-1) -> dict:
-    run = rows(store, "SELECT * FROM runs ORDER BY id")[run_index]
-    return json.loads(run["stats"])
 
 
 @pytest.fixture()
@@ -27,25 +25,22 @@ def mirror_copy(tmp_path, serve_dir):
 
 
 @pytest.mark.parametrize("spider", ["chinadevelopment", "eastmoney"])
-def test_second_run_downloads_no_article_and_gets_304s(tmp_path, mirror_url, spider):
-    store = tmp_path / "s.sqlite"
-    crawl(spider, store, mirror_url)
-    first = run_stats(store)
-    crawl(spider, store, mirror_url)
-    second = run_stats(store)
-    assert first.get(stats_keys.ARTICLE_PAGES, 0) > 0
-    assert second.get(stats_keys.ARTICLE_PAGES, 0) == 0
+def test_second_run_downloads_no_article_and_gets_304s(mirror_crawled_twice, spider):
+    store = mirror_crawled_twice["store"]
+    first, second = run_stats(store, 0, spider=spider), run_stats(store, 1, spider=spider)
+    assert first.get("article/page_count", 0) > 0
+    assert second.get("article/page_count", 0) == 0
     # the start listings answer 304 (so older pages are not walked): each fetched once at most
-    assert 1 <= second.get(stats_keys.LISTING_NOT_MODIFIED, 0) <= first[stats_keys.LISTING_PAGES]
-    assert second.get(stats_keys.LISTING_PAGES, 0) == 0
-    assert second[stats_keys.DOWNLOADER_REQUESTS] - second.get(stats_keys.ROBOTSTXT_REQUESTS, 0) == second[stats_keys.LISTING_NOT_MODIFIED]
-    assert rows(store, "SELECT stored, status FROM runs ORDER BY id")[-1] == {"stored": 0, "status": "finished"}
+    assert 1 <= second.get("listing/not_modified_count", 0) <= first["listing/page_count"]
+    assert second.get("listing/page_count", 0) == 0
+    assert second["downloader/request_count"] - second.get("robotstxt/request_count", 0) == second["listing/not_modified_count"]
+    last = rows(store, "SELECT stored, status FROM runs WHERE spider = ? ORDER BY id", [spider])[-1]
+    assert last == {"stored": 0, "status": "finished"}
 
 
-def test_new_article_is_the_only_download(tmp_path, mirror_copy):
+def test_new_article_is_the_only_download(site_crawled_once, mirror_copy):
     root, mirror = mirror_copy
-    store = tmp_path / "s.sqlite"
-    crawl("chinadevelopment", store, mirror)
+    store = site_crawled_once
     # a new article appears at the top of the finance channel list
     page = root / "finance.chinadevelopment.com.cn/yw/2022/0610/1800201.shtml"
     page.parent.mkdir(parents=True)
@@ -65,10 +60,9 @@ def test_new_article_is_the_only_download(tmp_path, mirror_copy):
     assert new and new[0]["title"].startswith("新文章：绿色金融再提速")
 
 
-def test_recrawl_refreshes_and_records_changes(tmp_path, mirror_copy):
+def test_recrawl_refreshes_and_records_changes(site_crawled_once, mirror_copy):
     root, mirror = mirror_copy
-    store = tmp_path / "s.sqlite"
-    crawl("chinadevelopment", store, mirror)
+    store = site_crawled_once
     before = {r["id"]: r for r in rows(store, "SELECT id, content_hash, title FROM stories")}
     page = root / "fz.chinadevelopment.com.cn/rd/2022/0607/1800097.shtml"
     page.write_text(page.read_text(encoding="utf-8").replace("近年来，各地积极运用", "更正：近年来，各地积极运用"), encoding="utf-8")
@@ -85,39 +79,34 @@ def test_recrawl_refreshes_and_records_changes(tmp_path, mirror_copy):
     assert stats.get(stats_keys.STORE_UPDATED) == 1
 
 
-def test_resumed_run_after_a_graceful_interrupt_matches_an_uninterrupted_one(tmp_path, mirror_url):
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from .conftest import FAST_SETTINGS, PROJECT
-
-    clean_store = tmp_path / "clean.sqlite"
-    crawl("chinadevelopment", clean_store, mirror_url)
+def test_resumed_run_after_a_graceful_interrupt_matches_an_uninterrupted_one(tmp_path, mirror_url, mirror_crawled_twice):
+    # the uninterrupted run: the shared crawl's first chinadevelopment run (the
+    # aggregator crawled after it adds rows of its own source only)
+    clean_store = mirror_crawled_twice["store"]
     store, jobdir = tmp_path / "s.sqlite", tmp_path / "job"
-    settings = {**FAST_SETTINGS, **MIRROR_SETTINGS, "DOWNLOAD_DELAY": "0.4", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "JOBDIR": str(jobdir)}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "chinadevelopment", "-s", f"STORE_PATH={store}", "-s", f"MIRROR_URL={mirror_url}"]
-    for k, v in settings.items():
-        cmd += ["-s", f"{k}={v}"]
-    proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        time.sleep(0.2)
-        # the file exists a moment before its tables do (the crawl is creating it)
-        if store.exists() and rows(store, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'stories'")[0]["n"]:
-            if rows(store, "SELECT count(*) AS n FROM stories")[0]["n"] >= 2:
-                break
+    settings = {**MIRROR_SETTINGS, "DOWNLOAD_DELAY": "0.4", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "JOBDIR": str(jobdir)}
+    cmd = crawl_command("chinadevelopment", store, mirror_url, **settings)
+    proc = subprocess.Popen(cmd, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=crawl_env())
+    # the store file, its tables and its rows appear in turn while the crawl runs
+    stored = wait_for_rows(store, "SELECT count(*) AS n FROM stories", 2, proc=proc)
     proc.send_signal(signal.SIGINT)  # an operator's Ctrl-C: Scrapy closes gracefully and keeps JOBDIR
-    proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=60)
+    assert stored >= 2, stderr[-2000:]
     partial = rows(store, "SELECT count(*) AS n FROM stories")[0]["n"]
-    assert 2 <= partial < len(rows(clean_store, "SELECT id FROM stories"))
-    resumed = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    clean_ids = rows(clean_store, "SELECT id FROM stories WHERE source = 'chinadevelopment'")
+    assert 2 <= partial < len(clean_ids)
+    # the resumed run need not be slow: only the first one had to be caught mid-way
+    resume = crawl_command("chinadevelopment", store, mirror_url, **{**settings, "DOWNLOAD_DELAY": "0"})
+    resumed = subprocess.run(resume, cwd=PROJECT, capture_output=True, text=True, timeout=120, env=crawl_env())
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     columns = "id, canonical_url, title, published_at, body_html, post, content_hash"
-    assert rows(store, f"SELECT {columns} FROM stories ORDER BY id") == rows(clean_store, f"SELECT {columns} FROM stories ORDER BY id")
-    assert rows(store, "SELECT count(*) AS n FROM story_urls")[0]["n"] == rows(clean_store, "SELECT count(*) AS n FROM story_urls")[0]["n"]
-    assert os.path.isdir(jobdir)
+    assert rows(store, f"SELECT {columns} FROM stories ORDER BY id") == rows(
+        clean_store, f"SELECT {columns} FROM stories WHERE source = 'chinadevelopment' ORDER BY id"
+    )
+    assert rows(store, "SELECT count(*) AS n FROM story_urls")[0]["n"] == rows(
+        clean_store, "SELECT count(*) AS n FROM story_urls WHERE source = 'chinadevelopment'"
+    )[0]["n"]
+    assert jobdir.is_dir()
 
 
 def test_an_article_that_failed_is_fetched_again_next_run(tmp_path, mirror_copy):
@@ -140,11 +129,16 @@ def test_an_article_that_failed_is_fetched_again_next_run(tmp_path, mirror_copy)
     assert second.get(stats_keys.ARTICLE_PAGES) == 1 and second.get(stats_keys.LISTING_PAGES) == 1
 
 
-def test_recrawling_a_recorded_copy_never_rewrites_the_other_sources_story(tmp_path, mirror_copy):
+def test_aggregator_first_then_site_keeps_one_story_and_a_recrawl_never_rewrites_it(tmp_path, mirror_copy):
     root, mirror = mirror_copy
     store = tmp_path / "s.sqlite"
     crawl("eastmoney", store, mirror)
     crawl("chinadevelopment", store, mirror)
+    # the site page with the aggregator item's text is recorded as a copy of it
+    dup = rows(store, "SELECT * FROM story_urls WHERE canonical_url = ?", ["http://finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml"])
+    assert len(dup) == 1 and dup[0]["relation"] == "duplicate" and dup[0]["story_id"] == "NW202206082405403299"
+    expected = len(golden("chinadevelopment")["articles"]) + len(EXPECTED["eastmoney"])
+    assert rows(store, "SELECT count(*) AS n FROM stories")[0]["n"] == expected
     before = rows(store, "SELECT * FROM stories WHERE id = 'NW202206082405403299'")[0]
     page = root / "finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml"
     page.write_text(page.read_text(encoding="utf-8").replace("记者从多家商业银行了解到", "改动：记者了解到"), encoding="utf-8")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 # bottom → top; the first matching prefix (longest first) gives a module's layer
 LAYERS = [

@@ -7,7 +7,7 @@ import crawler.settings as project_settings
 from crawler.sources import DECLARED
 from crawler.spiders.sources import spider_class
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 
 def settings() -> Settings:

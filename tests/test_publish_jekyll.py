@@ -20,7 +20,7 @@ from crawler.extraction.body import plain_text, sanitize_html
 from crawler.store import Store
 from crawler.post import harden_post, render_post
 from pipelines.store import story_row
-from tests.test_store import make_item
+from .helpers import make_item
 
 EVAL = "{{ 6173 | times: 7 }}"  # 43211 when Liquid evaluates it
 EVALUATED = "43211"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import FAST_SETTINGS, PROJECT, rows
+from .helpers import FAST_SETTINGS, PROJECT, rows
 
 pytestmark = pytest.mark.e2e
 

@@ -5,26 +5,10 @@ import sqlite_utils
 
 from crawler.store import MIGRATIONS, Store
 from pipelines.dedupe import classify
-from pipelines.normalize import normalize
 from pipelines.store import story_row
 from pipelines.validate import problems
 
-
-def make_item(**over):
-    item = {
-        "story_id": "chinadevelopment-1800001",
-        "url": "http://www.chinadevelopment.com.cn/news/zj/2022/06/1800001.shtml?spm=1",
-        "source": "chinadevelopment",
-        "site": "中国发展网",
-        "outlet": "中国发展网",
-        "title": " 标题 ",
-        "published_at": "2022-06-08T11:39:00+08:00",
-        "date_raw": "2022-06-08 11:39",
-        "body_html": "<p>第一段正文内容，足够长的一段文字。</p> <p>第二段正文内容，也足够长。</p>",
-        "post": "---\n...",
-    }
-    item.update(over)
-    return normalize(item)
+from .helpers import make_item
 
 
 def test_normalize_fills_identity_and_category():
@@ -161,7 +145,7 @@ def test_store_path_from_the_environment(tmp_path):
     import subprocess
     import sys
 
-    from .conftest import PROJECT
+    from .helpers import PROJECT
 
     target = tmp_path / "from-env.sqlite"
     env = {**os.environ, "CRAWLER_STORE_PATH": str(target)}

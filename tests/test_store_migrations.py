@@ -14,7 +14,7 @@ import sqlite_utils
 
 from crawler.store import MIGRATIONS, RunContext, RunNotStarted, Store
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema3_store.sql"
 TABLES = ["stories", "story_urls", "runs", "drops", "story_changes", "health_flags", "http_validators"]

@@ -6,6 +6,11 @@ list page — got its answer, none of them a fetch failure. Only complete
 listings have their ETag/Last-Modified saved: a listing whose article failed
 (a 404 that comes back, a timeout) or was never reached (time budget) is asked
 again in full next run, so no page is lost to a 304.
+
+A crawl that stops early (a signal, the time budget, a full store) abandons
+the ledger: requests still queued are thrown away without an outcome, and a
+listing that looks complete may have been cut short (its next list page never
+requested because the page was "mostly known"); no validator is saved then.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ class _Node:
 class ListingLedger:
     def __init__(self) -> None:
         self._nodes: dict[str, _Node] = {}
+        self.abandoned = False
+
+    def abandon(self) -> None:
+        """The crawl stopped before its end: no listing counts as complete."""
+        self.abandoned = True
 
     def opened(self, url: str, parent: str | None = None) -> None:
         """The listing ``url`` (requested from ``parent``) was fetched; reading starts."""
@@ -64,5 +74,7 @@ class ListingLedger:
             self.done(node.parent, ok=not node.failed)
 
     def complete(self, url: str) -> bool:
+        if self.abandoned:
+            return False
         node = self._nodes.get(url)
         return bool(node and node.closed and not node.failed)

@@ -24,6 +24,7 @@ from twisted.internet.error import (
 )
 
 from ..extraction.dates import CHINA_TZ
+from ..drops import StoppedEarly
 from ..ledger import ListingLedger
 from ..middlewares.incremental import AlreadyStored, NotModified
 from ..middlewares.limits import REFUSAL_REASONS, Refused
@@ -125,6 +126,9 @@ class BaseNewsSpider(scrapy.Spider):
         if failure.check(AlreadyStored):
             self.ledger.done(parent, ok=True)
             return  # incremental skip: counted by the middleware, not a drop
+        if failure.check(StoppedEarly):
+            self.ledger.done(parent, ok=False)
+            return  # thrown away by a stopping crawl: the next run asks again, not a drop
         url = failed_url(failure)
         reason, detail = failure_reason(failure)
         self.crawler.stats.inc_value("fetch/failed_article_request_count")
@@ -139,6 +143,9 @@ class BaseNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("listing/not_modified_count")
             self.ledger.done(parent, ok=True)
             return  # unchanged since the last clean run: nothing new there
+        if failure.check(StoppedEarly):
+            self.ledger.done(parent, ok=False)
+            return
         url = failed_url(failure)
         reason, detail = failure_reason(failure)
         self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)

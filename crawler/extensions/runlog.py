@@ -115,11 +115,18 @@ class RunLog:
             self._dropper.start(0.5, now=False)
 
     def _drop_queued(self, reason: str) -> None:
-        downloader = getattr(self.crawler.engine, "downloader", None)
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None)
+        # with JOBDIR the scheduler's queue is kept on disk when it closes (after
+        # this): the requests thrown away go back to it, past the dupefilter that
+        # has already seen them, so the resumed crawl fetches them
+        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None) if self.crawler.settings.get("JOBDIR") else None
         for slot in list(getattr(downloader, "slots", {}).values()):
             while slot.queue:
                 request, deferred = slot.queue.popleft()
                 self.stats.inc_value("runlog/dropped_queued_count")
+                if scheduler is not None:
+                    scheduler.enqueue_request(request.replace(dont_filter=True))
                 deferred.errback(Failure(StoppedEarly(f"crawl stopping ({reason}): {request.url} not fetched")))
 
     def _broken_store(self, exc: BaseException) -> bool:

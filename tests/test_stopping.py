@@ -249,7 +249,7 @@ def test_a_full_disk_ends_the_crawl_with_one_line_and_the_next_runs_fetch_what_w
     mirror, settings = generated
     clean = tmp_path / "clean.sqlite"
     assert run(command("crawl", clean, mirror, "chinadevelopment", **settings)).returncode == 0
-    small, store, result = _crawl_into_full_store(tmp_path, mirror, settings, 160)
+    small, store, result = _crawl_into_full_store(tmp_path, mirror, settings, 400)
     try:
         assert result.returncode == 1, result.stderr[-3000:]
         assert re.search(r"^chinadevelopment: store full: ", result.stderr, re.M), result.stderr[-3000:]

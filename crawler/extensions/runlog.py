@@ -86,7 +86,12 @@ class RunLog:
     def spider_opened(self, spider):
         # the run row is inserted here, before any request is scheduled: every
         # drop, arrival and story of this crawl is recorded against it
-        self.stats.set_value("run/id", self.ctx.start())
+        try:
+            self.stats.set_value("run/id", self.ctx.start())
+        except sqlite3.Error as exc:
+            if not self._broken_store(exc):
+                raise
+            return
         logger.info("%s: run %d, store %s", spider.name, self.ctx.run_id, self.crawler.settings.get("STORE_PATH"))
 
     # --- stopping early ----------------------------------------------------------
@@ -164,7 +169,7 @@ class RunLog:
         """A pipeline raised (e.g. the store stayed locked past every retry)."""
         url = item.get("url") if hasattr(item, "get") else None
         self.stats.inc_value("runlog/error_count")
-        if self._broken_store(failure.value):
+        if self.broken or self._broken_store(failure.value):
             self.stats.inc_value("store/unstored_count")
             return
         self._drop(spider.name, url or getattr(response, "url", None), "pipeline_error", f"{failure.type.__name__}: {failure.value}")
@@ -195,6 +200,10 @@ class RunLog:
         if getattr(self, "_closed", None) is None:
             return
         spider, reason = self._closed
+        if not self.ctx.started:  # the store could not take the run row
+            logger.error("%s: no run row could be written (%s)", spider.name, self.broken)
+            self.ctx.close()
+            return
         try:
             self.finish(spider, reason)
         except sqlite3.Error as exc:
@@ -212,8 +221,10 @@ class RunLog:
         # a source of which no page at all could be read has failed, whether the
         # requests errored or never left (e.g. start URLs outside allowed_domains)
         failed = listing_ok == 0 and stats.get("article/page_count", 0) == 0 and not stats.get("incremental/skipped_known_count")
-        # a crawl stopped by a signal judged nothing: no "source failed", no health verdict
-        failed = failed and reason != "shutdown"
+        # a crawl stopped early (signal, time budget) before anything failed says nothing
+        # about the source: it is interrupted, not failed (e.g. a 120 s crawl delay
+        # and a short budget: only robots.txt was fetched)
+        failed = failed and (reason in COMPLETE_REASONS or bool(self.listing_failures or self.article_failures))
         if failed:
             hosts = Counter()
             for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:

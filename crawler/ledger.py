@@ -7,10 +7,12 @@ listings have their ETag/Last-Modified saved: a listing whose article failed
 (a 404 that comes back, a timeout) or was never reached (time budget) is asked
 again in full next run, so no page is lost to a 304.
 
-A crawl that stops early (a signal, the time budget, a full store) abandons
-the ledger: requests still queued are thrown away without an outcome, and a
-listing that looks complete may have been cut short (its next list page never
-requested because the page was "mostly known"); no validator is saved then.
+A crawl that stops early (a signal, the time budget) keeps its ledger: a
+request thrown away fails its listing, one never dequeued leaves it open.
+A listing's pagination that stopped at a "mostly known" page is complete only
+because every earlier run ended cleanly (after one that did not, listings are
+walked in full: ``RunContext.catch_up``). A store that takes no more writes
+abandons the ledger: the stories it lost had counted as answered.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class ListingLedger:
         self.abandoned = False
 
     def abandon(self) -> None:
-        """The crawl stopped before its end: no listing counts as complete."""
+        """Outcomes can no longer be trusted (the store lost stories): no listing counts as complete."""
         self.abandoned = True
 
     def opened(self, url: str, parent: str | None = None) -> None:

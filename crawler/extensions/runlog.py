@@ -9,8 +9,9 @@ non-zero).
 A run that stops before its end — SIGTERM/SIGINT (``shutdown``), the time
 budget (``closespider_timeout``), a store that can take no more writes — is
 recorded ``interrupted`` (or ``failed``), never ``finished``: the next runs then
-walk the listings in full until one ends cleanly (``RunContext.catch_up``), and
-no listing validator is saved (the ledger is abandoned). Requests waiting in
+walk the listings in full until one ends cleanly (``RunContext.catch_up``).
+Validators are saved only for listings the ledger saw read completely (none
+when the store broke: the ledger is abandoned). Requests waiting in
 the downloader's slots (behind a crawl delay of minutes) are thrown away when
 the close starts, so a stop or budget takes effect at once.
 
@@ -110,9 +111,10 @@ class RunLog:
         engine.close_spider_async = close_spider_async
 
     def stop_early(self, reason: str) -> None:
-        spider = self.crawler.spider
-        if getattr(spider, "ledger", None) is not None:
-            spider.ledger.abandon()
+        # the ledger stays trustworthy: requests thrown away fail their listing,
+        # requests never dequeued leave it unsettled; a listing read completely
+        # before the stop keeps its validators (a source whose every run ends at
+        # its budget, behind a 120 s crawl delay, still gets its 304s)
         self._drop_queued(reason)
         if self._dropper is None:
             # a request still inside a downloader middleware may reach a slot later
@@ -143,6 +145,8 @@ class RunLog:
             self.broken = problem
             self.stats.set_value("store/broken", problem)
             logger.error("%s", problem)
+            if getattr(self.crawler.spider, "ledger", None) is not None:
+                self.crawler.spider.ledger.abandon()
             reason = "store_full" if problem.startswith("store full") else "store_error"
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
         return True
@@ -191,9 +195,11 @@ class RunLog:
         self._closed = (spider, reason)
         if self._dropper is not None and self._dropper.running:
             self._dropper.stop()
-        if reason not in COMPLETE_REASONS and getattr(spider, "ledger", None) is not None:
-            # connected before the middlewares' handlers (extensions are built first):
-            # the validators are judged after this
+        if self.broken and getattr(spider, "ledger", None) is not None:
+            # stories that reached the pipeline count as answered for the ledger,
+            # but a full store did not keep them: no listing is complete. Connected
+            # before the middlewares' handlers (extensions are built first), so the
+            # validators are judged after this.
             spider.ledger.abandon()
 
     def engine_stopped(self):

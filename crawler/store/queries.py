@@ -97,10 +97,12 @@ class Store:
         return row["started_at"] if row else None
 
     def run_history(self, spider: str, before_run_id: int, limit: int = 30) -> list[dict]:
-        """Earlier completed runs of ``spider``, oldest first, stats decoded."""
+        """Earlier completed runs of ``spider`` (and runs that ended at their time
+        budget: a source behind a long crawl delay may never end otherwise), oldest
+        first, stats decoded."""
         rows = list(
             self.db["runs"].rows_where(
-                "spider = ? AND id < ? AND status IN ('finished', 'failed')",
+                "spider = ? AND id < ? AND (status IN ('finished', 'failed') OR finish_reason = 'closespider_timeout')",
                 [spider, before_run_id],
                 order_by="id DESC",
                 limit=limit,

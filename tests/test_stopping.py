@@ -316,3 +316,17 @@ def test_an_abandoned_ledger_has_no_complete_listing():
     assert ledger.complete("L")
     ledger.abandon()
     assert not ledger.complete("L")
+
+
+def test_sigterm_stops_crawlall_without_starting_the_aggregators(tmp_path, mirror_url):
+    store = tmp_path / "s.sqlite"
+    cmd = command("crawlall", store, mirror_url, "chinadevelopment", "eastmoney", "--progress", "0",
+                  **MIRROR_SETTINGS, DOWNLOAD_DELAY="0.5", CONCURRENT_REQUESTS_PER_DOMAIN="1")
+    result = stop_after(cmd, store, 2, signal.SIGTERM)
+    assert result.returncode == 143, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert rows(store, "SELECT spider, status, finish_reason FROM runs") == [
+        {"spider": "chinadevelopment", "status": "interrupted", "finish_reason": "shutdown"}
+    ]
+    summary = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith(("chinadevelopment", "eastmoney"))}
+    assert "stopped" in summary["chinadevelopment"] and "not started" in summary["eastmoney"]

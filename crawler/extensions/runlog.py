@@ -309,6 +309,5 @@ class RunLog:
             name=f"alert-{spider_name}",
         )
         thread.start()
-        self.stats.set_value("health/alert_sent_in_background", True)
 
 

@@ -253,7 +253,7 @@ def store_problem(path: str | Path | None) -> str | None:
 def quick_check(path: str | Path) -> str | None:
     """``store damaged: …`` when SQLite's quick check finds the file corrupt, else None."""
     try:
-        db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=30)
+        db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
         try:
             found = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
         finally:

@@ -68,7 +68,8 @@ class RunLog:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("RUN_RECORDING", True):
-            raise NotConfigured("RUN_RECORDING is off (a debug command: no run row, no health check)")
+            # a debug command: no run row, no health check (no message: Scrapy would log a warning)
+            raise NotConfigured
         ext = cls(crawler)
         crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)

@@ -1,7 +1,7 @@
 """The exceptions that take an item out of the pipeline flow (raised by
 pipelines, read by the run log): below both, so neither imports the other."""
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, IgnoreRequest
 
 
 class DropStory(DropItem):
@@ -20,3 +20,8 @@ class DuplicateStory(DropItem):
         super().__init__(f"{relation} of story {story_id}", log_level="DEBUG")
         self.story_id = story_id
         self.relation = relation
+
+
+class StoppedEarly(IgnoreRequest):
+    """A queued request thrown away because the crawl is stopping (a signal, the
+    time budget, a full store): not a drop, the next run asks for it again."""

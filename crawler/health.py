@@ -19,11 +19,12 @@ import logging
 import shlex
 import statistics
 import subprocess
+import time
 import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
-from tenacity import retry, stop_after_attempt, wait_exponential
+from tenacity import retry, stop_after_attempt, stop_after_delay, wait_exponential
 
 from . import stats_keys
 
@@ -149,19 +150,31 @@ def check_run(history: list[dict], current: dict, *, now: datetime | None = None
     return flags
 
 
-def notify(payload: dict, *, command: str | None = None, webhook: str | None = None, timeout: float = 10.0) -> list[str]:
-    """Call the alert hooks; returns the problems (never raises)."""
+def notify(payload: dict, *, command: str | None = None, webhook: str | None = None, timeout: float = 5.0) -> list[str]:
+    """Call the alert hooks; returns the problems (never raises).
+
+    ``timeout`` bounds each hook in all, retries included (a webhook that never
+    answers costs ``timeout`` seconds, not three times a socket timeout). Called
+    off the reactor thread by the run log."""
     problems = []
     body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
 
-    @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
-    def run_command():
-        subprocess.run(shlex.split(command), input=body, check=True, timeout=timeout, capture_output=True)
+    def bounded(call):
+        deadline = time.monotonic() + timeout
 
-    @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True)
-    def post_webhook():
+        def left() -> float:
+            return max(0.2, deadline - time.monotonic())
+
+        return retry(
+            stop=stop_after_attempt(3) | stop_after_delay(timeout), wait=wait_exponential(multiplier=0.2, max=2), reraise=True
+        )(lambda: call(left()))
+
+    def run_command(seconds: float):
+        subprocess.run(shlex.split(command), input=body, check=True, timeout=seconds, capture_output=True)
+
+    def post_webhook(seconds: float):
         request = urllib.request.Request(webhook, data=body, headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=seconds) as response:
             if response.status >= 400:
                 raise OSError(f"webhook answered HTTP {response.status}")
 
@@ -169,7 +182,7 @@ def notify(payload: dict, *, command: str | None = None, webhook: str | None = N
         if not hook:
             continue
         try:
-            hook()
+            bounded(hook)()
         except Exception as exc:  # an alert that cannot be sent must not break the crawl
             problems.append(f"alert {name} failed: {type(exc).__name__}: {exc}")
             logger.error("alert %s failed: %s", name, exc)

@@ -6,6 +6,13 @@ list page — got its answer, none of them a fetch failure. Only complete
 listings have their ETag/Last-Modified saved: a listing whose article failed
 (a 404 that comes back, a timeout) or was never reached (time budget) is asked
 again in full next run, so no page is lost to a 304.
+
+A crawl that stops early (a signal, the time budget) keeps its ledger: a
+request thrown away fails its listing, one never dequeued leaves it open.
+A listing's pagination that stopped at a "mostly known" page is complete only
+because every earlier run ended cleanly (after one that did not, listings are
+walked in full: ``RunContext.catch_up``). A store that takes no more writes
+abandons the ledger: the stories it lost had counted as answered.
 """
 
 from __future__ import annotations
@@ -25,6 +32,11 @@ class _Node:
 class ListingLedger:
     def __init__(self) -> None:
         self._nodes: dict[str, _Node] = {}
+        self.abandoned = False
+
+    def abandon(self) -> None:
+        """Outcomes can no longer be trusted (the store lost stories): no listing counts as complete."""
+        self.abandoned = True
 
     def opened(self, url: str, parent: str | None = None) -> None:
         """The listing ``url`` (requested from ``parent``) was fetched; reading starts."""
@@ -64,5 +76,7 @@ class ListingLedger:
             self.done(node.parent, ok=not node.failed)
 
     def complete(self, url: str) -> bool:
+        if self.abandoned:
+            return False
         node = self._nodes.get(url)
         return bool(node and node.closed and not node.failed)

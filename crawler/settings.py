@@ -94,6 +94,9 @@ EASTMONEY_ROLLING_OUTLET = "东财滚动"
 # (every article) or RECRAWL_HOURS (articles published in the last N hours).
 RECRAWL = False
 RECRAWL_HOURS = 0
+# RUN_RECORDING (not set here: a project setting would outrank the commands'
+# defaults) is on for a crawl: run row, drops, health flags. The debug commands
+# (scrapy shell, parse, fetch, view, check) turn it off and only read the store.
 # Stop paginating a channel list once at least this share of a page's article
 # links are already known (lists are newest first).
 LISTING_STOP_KNOWN_SHARE = 0.5
@@ -112,6 +115,8 @@ HEALTH_MIN_STALE_HOURS = 24
 # stdin) and/or a webhook URL (POSTed the same JSON); retried, never fatal.
 ALERT_COMMAND = os.environ.get("CRAWLER_ALERT_COMMAND", "")
 ALERT_WEBHOOK_URL = os.environ.get("CRAWLER_ALERT_WEBHOOK_URL", "")
+# seconds an alert hook may take in all (retries included); sent off the reactor thread
+ALERT_TIMEOUT = 5.0
 
 # --- Quality gate ------------------------------------------------------------
 # A story whose body text is shorter than this many characters is dropped.

@@ -23,7 +23,10 @@ SOURCE_FAILED = "source/failed"    # set, to a summary, when no page could be fe
 RUNLOG_DROPS = "runlog/drop_count"
 RUNLOG_ERRORS = "runlog/error_count"
 HEALTH_FLAGS = "health/flag_count"
-HEALTH_ALERT_FAILED = "health/alert_failed_count"
+HEALTH_ALERT_FAILED = "health/alert_failed_count"  # written by versions before alerts ran off the reactor thread
+RUNLOG_DROPPED_QUEUED = "runlog/dropped_queued_count"  # queued requests thrown away by an early close
+STORE_BROKEN = "store/broken"      # set, to a one-line reason, when the store is full or damaged
+STORE_UNSTORED = "store/unstored_count"
 
 # --- spiders (crawler/spiders/) --------------------------------------------------------
 LISTING_PAGES = "listing/page_count"
@@ -37,6 +40,7 @@ FEED_ENTRIES = "feed/entry_count"
 FEED_SKIPPED_ENTRIES = "feed/skipped_entry_count"
 SITEMAP_URLS = "sitemap/url_count"
 SITEMAP_SKIPPED_URLS = "sitemap/skipped_url_count"
+SITEMAP_CAPPED = "sitemap/capped_count"
 SITEMAP_UNCHANGED_CHILDREN_SKIPPED = "sitemap/unchanged_child_skipped_count"
 HINTS_TITLE_USED = "hints/title_used_count"
 

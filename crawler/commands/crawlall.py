@@ -7,6 +7,12 @@ start when they are done, so a story that arrives both ways is stored from the
 outlet's own site. A progress line per source is logged while they run; at the end a summary
 table is printed — pages, new stories, duplicates, drops by reason, errors,
 duration, health flags — and the exit status is 1 when any source failed.
+
+The budget is Scrapy's CLOSESPIDER_TIMEOUT; when it is reached the run log
+throws away the requests waiting in the downloader (behind a crawl delay they
+would run for minutes), records the run ``interrupted`` and the next run
+continues. SIGTERM/SIGINT stop every source the same way (aggregators not yet
+started are not started) and the exit status is 128 + the signal number.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from twisted.internet import task
 
 from .. import stats_keys
 from ..store import Store, store_problem
+from .crawl import remember_stop_signal
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
 
@@ -70,6 +77,16 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def crawler_stats(crawler) -> dict | None:
+    """The crawler's stats, or None for one that has not started (Scrapy
+    raises on ``Crawler.stats`` before the crawler's settings are applied)."""
+    try:
+        stats = crawler.stats
+    except RuntimeError:
+        return None
+    return stats.get_stats() if stats is not None else None
+
+
 class Command(ScrapyCommand):
     requires_project = True
 
@@ -108,10 +125,11 @@ class Command(ScrapyCommand):
         outlets = [c for _, c in crawlers if not getattr(c.spidercls, "aggregator", False)]
         aggregators = [c for _, c in crawlers if getattr(c.spidercls, "aggregator", False)]
         self._outlets_left = len(outlets)
+        stopped = remember_stop_signal(self.crawler_process)
 
         def outlet_closed(spider, reason):
             self._outlets_left -= 1
-            if self._outlets_left == 0:
+            if self._outlets_left == 0 and "signum" not in stopped:
                 for crawler in aggregators:
                     self.crawler_process.crawl(crawler)
 
@@ -132,34 +150,49 @@ class Command(ScrapyCommand):
         results = [self._result(name, crawler) for name, crawler in crawlers]
         print("\ncrawlall summary:")
         print(format_table(summary_rows(results)))
-        failed = [r for r in results if r["status"] != "finished"]
+        failed = [r for r in results if r["status"] == "failed"]
         for r in failed:
             print(f"{r['name']}: FAILED — {r['why']}", file=sys.stderr)
         self.exitcode = 1 if failed else 0
+        if "signum" in stopped:
+            print(f"crawlall: stopped by signal {stopped['signum']}: runs recorded as interrupted, the next run continues", file=sys.stderr)
+            self.exitcode = 128 + stopped["signum"]
 
     @staticmethod
     def _progress(crawlers):
-        parts = []
+        # one line per running source, named; sources not started yet (aggregators
+        # wait for the outlets) and finished ones are left out
         for name, crawler in crawlers:
-            stats = crawler.stats.get_stats() if crawler.stats else {}
-            parts.append(f"{name}: {stats.get(stats_keys.DOWNLOADER_RESPONSES, 0)} pages, {stats.get(stats_keys.STORE_STORED, 0)} new")
-        print("progress — " + "; ".join(parts), file=sys.stderr, flush=True)
+            stats = crawler_stats(crawler)
+            if not stats or not crawler.crawling:
+                continue
+            print(
+                f"progress {name}: {stats.get(stats_keys.DOWNLOADER_RESPONSES, 0)} pages, "
+                f"{stats.get(stats_keys.STORE_STORED, 0)} new, {stats.get(stats_keys.RUNLOG_DROPS, 0)} dropped",
+                file=sys.stderr, flush=True,
+            )
 
     @staticmethod
     def _result(name: str, crawler) -> dict:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+        stats = crawler_stats(crawler)
+        if stats is None:
+            return {"name": name, "stats": {}, "status": "not started", "why": "not started (the crawl was stopped first)"}
         failed = stats.get(stats_keys.SOURCE_FAILED)
         reason = stats.get("finish_reason")
         result = {"name": name, "stats": stats, "status": "finished", "why": ""}
-        if failed:
+        if stats.get(stats_keys.STORE_BROKEN):
+            result.update(status="failed", why=str(stats[stats_keys.STORE_BROKEN]))
+        elif failed:
             result.update(status="failed", why=str(failed))
+        elif reason == "shutdown":
+            result.update(status="stopped", why="stopped by a signal: the next run continues")
         elif reason not in ("finished", "closespider_timeout"):
             result.update(status="failed", why=f"stopped: {reason}")
         elif reason == "closespider_timeout":
             result["why"] = "time budget reached"
         # the run row id, as the run log recorded it when the spider opened
         run_id = stats.get(stats_keys.RUN_ID)
-        if run_id is not None:
+        if run_id is not None and not stats.get(stats_keys.STORE_BROKEN):
             store = Store.open(crawler.settings.get("STORE_PATH"))
             try:
                 row = store.run_row(run_id)

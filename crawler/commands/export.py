@@ -9,7 +9,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from ..store import Store
+from ..store import Store, quick_check, store_broken
 
 from ..export import UnsafePath, export_site
 
@@ -45,6 +45,12 @@ class Command(ScrapyCommand):
             print(f"export: error: {args[0]} exists and is not a folder", file=sys.stderr)
             self.exitcode = 2
             return
+        # a damaged file: one clear line, not a traceback halfway through the posts
+        problem = quick_check(store_path)
+        if problem:
+            print(f"export: error: {problem}", file=sys.stderr)
+            self.exitcode = 2
+            return
         try:
             store = Store.open(store_path)
         except (sqlite3.Error, OSError) as exc:
@@ -62,8 +68,8 @@ class Command(ScrapyCommand):
                 keep_days=opts.keep_days if opts.keep_days is not None else self.settings.getint("EXPORT_KEEP_DAYS", 0),
                 archive_dir=opts.archive_dir or self.settings.get("EXPORT_ARCHIVE_DIR", "old_post"),
             )
-        except (ValueError, UnsafePath, OSError) as exc:
-            print(f"export: error: {exc}", file=sys.stderr)
+        except (ValueError, UnsafePath, OSError, sqlite3.DatabaseError) as exc:
+            print(f"export: error: {store_broken(exc) or exc}", file=sys.stderr)
             self.exitcode = 2
             return
         finally:

@@ -5,21 +5,38 @@ A source none of whose listing pages could be fetched (unreachable host,
 HTTP error, nothing configured) is marked failed: one clear line per source in the log, ``status='failed'``
 in its run row and the stat ``source/failed`` (the crawl command then exits
 non-zero).
+
+A run that stops before its end — SIGTERM/SIGINT (``shutdown``), the time
+budget (``closespider_timeout``), a store that can take no more writes — is
+recorded ``interrupted`` (or ``failed``), never ``finished``: the next runs then
+walk the listings in full until one ends cleanly (``RunContext.catch_up``).
+Validators are saved only for listings the ledger saw read completely (none
+when the store broke: the ledger is abandoned). Requests waiting in
+the downloader's slots (behind a crawl delay of minutes) are thrown away when
+the close starts, so a stop or budget takes effect at once.
+
+Debug commands (``RUN_RECORDING = False``) record nothing: the extension is off.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
 from datetime import datetime, timezone
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
+from twisted.python.failure import Failure
 
 from .. import stats_keys
-from ..store import get_run_context
-from ..drops import DropStory, DuplicateStory
+from ..store import get_run_context, store_broken
+from ..drops import DropStory, DuplicateStory, StoppedEarly
 
 from ..health import Flag, HealthSettings, check_run, notify
 from ..signals import page_failed
@@ -28,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 
 FETCH_ERRORS = {"dns_error", "connection_refused", "timeout", "connection_lost"}
+# close reasons of a crawl that ended by itself (the others stopped it early)
+COMPLETE_REASONS = {"finished"}
 
 
 def _host(url: str) -> str:
@@ -44,10 +63,16 @@ class RunLog:
         self.drop_reasons: Counter[str] = Counter()
         self.listing_failures: list[tuple[str, str]] = []
         self.article_failures: list[tuple[str, str]] = []
+        self.broken: str | None = None      # why the store takes no more writes
+        self._dropper: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("RUN_RECORDING", True):
+            # a debug command: no run row, no health check (no message: Scrapy would log a warning)
+            raise NotConfigured
         ext = cls(crawler)
+        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.page_failed, signal=page_failed)
@@ -64,13 +89,80 @@ class RunLog:
     def spider_opened(self, spider):
         # the run row is inserted here, before any request is scheduled: every
         # drop, arrival and story of this crawl is recorded against it
-        self.stats.set_value(stats_keys.RUN_ID, self.ctx.start())
+        try:
+            self.stats.set_value(stats_keys.RUN_ID, self.ctx.start())
+        except sqlite3.Error as exc:
+            if not self._broken_store(exc):
+                raise
+            return
         logger.info("%s: run %d, store %s", spider.name, self.ctx.run_id, self.crawler.settings.get("STORE_PATH"))
+
+    # --- stopping early ----------------------------------------------------------
+    def engine_started(self):
+        # Scrapy's close waits for every request already handed to the downloader;
+        # behind a crawl delay of 120 s a slot may hold dozens. Every early close
+        # (signal, CLOSESPIDER_TIMEOUT, a full store) goes through close_spider_async.
+        engine = self.crawler.engine
+        close = engine.close_spider_async
+
+        async def close_spider_async(*, reason: str = "cancelled") -> None:
+            if reason not in COMPLETE_REASONS:
+                self.stop_early(reason)
+            await close(reason=reason)
+
+        engine.close_spider_async = close_spider_async
+
+    def stop_early(self, reason: str) -> None:
+        # the ledger stays trustworthy: requests thrown away fail their listing,
+        # requests never dequeued leave it unsettled; a listing read completely
+        # before the stop keeps its validators (a source whose every run ends at
+        # its budget, behind a 120 s crawl delay, still gets its 304s)
+        self._drop_queued(reason)
+        if self._dropper is None:
+            # a request still inside a downloader middleware may reach a slot later
+            self._dropper = task.LoopingCall(self._drop_queued, reason)
+            self._dropper.start(0.5, now=False)
+
+    def _drop_queued(self, reason: str) -> None:
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None)
+        # with JOBDIR the scheduler's queue is kept on disk when it closes (after
+        # this): the requests thrown away go back to it, past the dupefilter that
+        # has already seen them, so the resumed crawl fetches them
+        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None) if self.crawler.settings.get("JOBDIR") else None
+        for slot in list(getattr(downloader, "slots", {}).values()):
+            while slot.queue:
+                request, deferred = slot.queue.popleft()
+                self.stats.inc_value(stats_keys.RUNLOG_DROPPED_QUEUED)
+                if scheduler is not None:
+                    scheduler.enqueue_request(request.replace(dont_filter=True))
+                deferred.errback(Failure(StoppedEarly(f"crawl stopping ({reason}): {request.url} not fetched")))
+
+    def _broken_store(self, exc: BaseException) -> bool:
+        """True when ``exc`` says the store takes no more writes; the crawl is then stopped."""
+        problem = store_broken(exc)
+        if problem is None:
+            return False
+        if self.broken is None:
+            self.broken = problem
+            self.stats.set_value(stats_keys.STORE_BROKEN, problem)
+            logger.error("%s", problem)
+            if getattr(self.crawler.spider, "ledger", None) is not None:
+                self.crawler.spider.ledger.abandon()
+            reason = "store_full" if problem.startswith("store full") else "store_error"
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+        return True
 
     def _drop(self, source: str, url: str | None, reason: str, detail: str) -> None:
         self.drop_reasons[reason] += 1
         self.stats.inc_value(stats_keys.RUNLOG_DROPS)
-        self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail)
+        if self.broken:
+            return
+        try:
+            self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail)
+        except sqlite3.Error as exc:
+            if not self._broken_store(exc):
+                raise
 
     def item_dropped(self, item, response, exception, spider):
         if isinstance(exception, DuplicateStory):
@@ -83,6 +175,9 @@ class RunLog:
         """A pipeline raised (e.g. the store stayed locked past every retry)."""
         url = item.get("url") if hasattr(item, "get") else None
         self.stats.inc_value(stats_keys.RUNLOG_ERRORS)
+        if self.broken or self._broken_store(failure.value):
+            self.stats.inc_value(stats_keys.STORE_UNSTORED)
+            return
         self._drop(spider.name, url or getattr(response, "url", None), "pipeline_error", f"{failure.type.__name__}: {failure.value}")
 
     def spider_error(self, failure, response, spider):
@@ -100,13 +195,30 @@ class RunLog:
         # the run is written when the engine stops: other components still
         # add their stats (and write to the store) in their spider_closed handlers
         self._closed = (spider, reason)
+        if self._dropper is not None and self._dropper.running:
+            self._dropper.stop()
+        if self.broken and getattr(spider, "ledger", None) is not None:
+            # stories that reached the pipeline count as answered for the ledger,
+            # but a full store did not keep them: no listing is complete. Connected
+            # before the middlewares' handlers (extensions are built first), so the
+            # validators are judged after this.
+            spider.ledger.abandon()
 
     def engine_stopped(self):
         if getattr(self, "_closed", None) is None:
             return
         spider, reason = self._closed
+        if not self.ctx.started:  # the store could not take the run row
+            logger.error("%s: no run row could be written (%s)", spider.name, self.broken)
+            self.ctx.close()
+            return
         try:
             self.finish(spider, reason)
+        except sqlite3.Error as exc:
+            if not self._broken_store(exc):
+                raise
+            logger.error("%s: the run row %s could not be finished (%s): it stays 'running', the next run treats it as interrupted",
+                         spider.name, self.ctx.run_id, self.broken)
         finally:
             self.ctx.close()
 
@@ -117,6 +229,10 @@ class RunLog:
         # a source of which no page at all could be read has failed, whether the
         # requests errored or never left (e.g. start URLs outside allowed_domains)
         failed = listing_ok == 0 and stats.get(stats_keys.ARTICLE_PAGES, 0) == 0 and not stats.get(stats_keys.INCREMENTAL_SKIPPED_KNOWN)
+        # a crawl stopped early (signal, time budget) before anything failed says nothing
+        # about the source: it is interrupted, not failed (e.g. a 120 s crawl delay
+        # and a short budget: only robots.txt was fetched)
+        failed = failed and (reason in COMPLETE_REASONS or bool(self.listing_failures or self.article_failures))
         if failed:
             hosts = Counter()
             for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:
@@ -126,8 +242,14 @@ class RunLog:
             logger.error("SOURCE FAILED %s — %s", spider.name, summary)
         elif listing_failed:
             logger.warning("%s: %d of %d listing pages failed", spider.name, listing_failed, listing_failed + listing_ok)
+        if failed or self.broken:
+            status = "failed"
+        elif reason not in COMPLETE_REASONS:
+            status = "interrupted"   # the next runs catch up (RunContext.catch_up)
+        else:
+            status = "finished"
         fields = {
-            "status": "failed" if failed else "finished",
+            "status": status,
             "finish_reason": reason,
             "requests": stats.get(stats_keys.DOWNLOADER_REQUESTS, 0),
             "responses": stats.get(stats_keys.DOWNLOADER_RESPONSES, 0),
@@ -143,7 +265,7 @@ class RunLog:
         }
         start = stats.get("start_time")
         fields["duration_s"] = round((datetime.now(timezone.utc) - start).total_seconds(), 3) if start else None
-        flags = self.check_health(spider.name, stats, fields, failed)
+        flags = [] if reason == "shutdown" or self.broken else self.check_health(spider.name, stats, fields, failed)
         fields["health"] = [f.as_dict() for f in flags]
         self.ctx.store.finish_run(self.ctx.run_id, fields)
         if flags:
@@ -179,7 +301,15 @@ class RunLog:
         if not (command or webhook):
             return
         payload = {"source": spider_name, "run_id": self.ctx.run_id, "flags": [f.as_dict() for f in flags]}
-        for problem in notify(payload, command=command, webhook=webhook):
-            self.stats.inc_value(stats_keys.HEALTH_ALERT_FAILED)
+        timeout = settings.getfloat("ALERT_TIMEOUT", 5.0)
+        # off the reactor thread: a hook that does not answer must not hold up the
+        # crawl (crawlall's other sources) — notify() gives up after ``timeout``
+        # seconds in all; the thread is not a daemon, so the process waits for
+        # it (that long at most) before exiting and the alert is not cut off
+        thread = threading.Thread(
+            target=notify, args=(payload,), kwargs={"command": command, "webhook": webhook, "timeout": timeout},
+            name=f"alert-{spider_name}",
+        )
+        thread.start()
 
 

@@ -10,6 +10,7 @@ from scrapy import signals
 
 from .. import stats_keys
 from ..extraction.dates import CHINA_TZ
+from ..drops import StoppedEarly
 from ..failures import PERMANENT_FAILURES, failure_reason
 from ..ledger import ListingLedger
 from ..middlewares.incremental import AlreadyStored, NotModified
@@ -82,6 +83,9 @@ class BaseNewsSpider(scrapy.Spider):
         if failure.check(AlreadyStored):
             self.ledger.done(parent, ok=True)
             return  # incremental skip: counted by the middleware, not a drop
+        if failure.check(StoppedEarly):
+            self.ledger.done(parent, ok=False)
+            return  # thrown away by a stopping crawl: the next run asks again, not a drop
         url = failed_url(failure)
         reason, detail = failure_reason(failure)
         self.crawler.stats.inc_value(stats_keys.FETCH_FAILED_ARTICLE_REQUESTS)
@@ -96,6 +100,9 @@ class BaseNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(stats_keys.LISTING_NOT_MODIFIED)
             self.ledger.done(parent, ok=True)
             return  # unchanged since the last clean run: nothing new there
+        if failure.check(StoppedEarly):
+            self.ledger.done(parent, ok=False)
+            return
         url = failed_url(failure)
         reason, detail = failure_reason(failure)
         self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)

@@ -155,10 +155,16 @@ class NewsSpider(BaseNewsSpider):
             for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")):
                 yield self.listing_request(url, self.parse_sitemap, listing)
             return
+        # SITEMAP_MAX_URLS caps the articles requested from one sitemap per run. URLs
+        # already stored do not count (they cost a store lookup, no request), so the
+        # next run continues after the last one's share; a capped sitemap is not
+        # read completely and keeps no validators.
         limit = self.settings.getint("SITEMAP_MAX_URLS", 50000)
+        recrawl = self.settings.getbool("RECRAWL") or self.settings.getint("RECRAWL_HOURS")
+        requested = 0
         caps = {"max_bytes": self.settings.getint("SITEMAP_MAX_BYTES"), "max_element_chars": self.settings.getint("SITEMAP_MAX_ELEMENT_CHARS")}
         try:
-            for entry in iter_sitemap(response.body, max_entries=limit, **caps):
+            for entry in iter_sitemap(response.body, max_entries=2**62, **caps):
                 if entry.problem:
                     self.record_failure(entry.loc, entry.problem, f"in sitemap {listing}", kind="article")
                     continue
@@ -175,6 +181,14 @@ class NewsSpider(BaseNewsSpider):
                 if not self.accepts_article(url):
                     self.crawler.stats.inc_value(stats_keys.SITEMAP_SKIPPED_URLS)
                     continue
+                known = not recrawl and self.is_known(url)
+                if not known:
+                    if limit and requested >= limit:
+                        self.ledger.failed(listing)
+                        self.crawler.stats.inc_value(stats_keys.SITEMAP_CAPPED)
+                        self.logger.warning("%s: sitemap %s: %d new URLs requested (SITEMAP_MAX_URLS), the rest next run", self.name, listing, limit)
+                        break
+                    requested += 1
                 date_raw, origin = (entry.news_date, "sitemap:news:publication_date") if entry.news_date else (None, None)
                 yield self.article_request(url, Hints(title=entry.news_title, date_raw=date_raw, origin=origin), listing)
         except ValueError as exc:
@@ -230,7 +244,7 @@ class NewsSpider(BaseNewsSpider):
         if not articles or self.settings.getbool("RECRAWL"):
             return True
         ctx = get_run_context(self.crawler)
-        if ctx.run_id and ctx.catch_up:  # the run after an interrupted one walks the listings in full
+        if ctx.catch_up:  # after a run that stopped early, listings are walked in full until one ends cleanly
             return True
         known = sum(1 for url in articles if self.is_known(url))
         if known / len(articles) < self.settings.getfloat("LISTING_STOP_KNOWN_SHARE", 0.5):
@@ -249,8 +263,9 @@ class NewsSpider(BaseNewsSpider):
             self.ledger.done(parent, ok=True)
         return value
 
-    def parse_article(self, response, hints: Hints):
-        return self._outcome(response, self._read_article(response, hints))
+    def parse_article(self, response, hints: Hints | None = None):
+        # no hints when called by hand (scrapy parse URL --callback parse_article)
+        return self._outcome(response, self._read_article(response, hints or Hints()))
 
     def parse_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
         return self._outcome(response, self._read_continuation(response, partial, hints, page))

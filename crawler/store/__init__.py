@@ -9,8 +9,8 @@ Below the Scrapy components that use it (spiders, middlewares, extensions,
 pipelines) and the commands; it imports none of them (see README, Architecture).
 """
 
-from .connection import retry_when_locked, utcnow
-from .queries import STORY_COLUMNS, Store, store_problem
+from .connection import retry_when_locked, store_broken, utcnow
+from .queries import STORY_COLUMNS, Store, quick_check, store_problem
 from .run import RunContext, RunNotStarted, StoreComponent, get_run_context
 from .schema import MIGRATIONS
 
@@ -23,6 +23,8 @@ __all__ = [
     "StoreComponent",
     "get_run_context",
     "retry_when_locked",
+    "quick_check",
+    "store_broken",
     "store_problem",
     "utcnow",
 ]

@@ -18,6 +18,23 @@ def _is_locked(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
+def store_broken(exc: BaseException) -> str | None:
+    """One line naming a store that can take no more writes (disk full, a damaged
+    file, an I/O error), or None for any other error. A crawl that meets one stops:
+    every later story would fail the same way."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    text = str(exc)
+    lowered = text.lower()
+    if "full" in lowered:
+        return f"store full: {text} (free disk space; the stories not stored are fetched again next run)"
+    if "malformed" in lowered or "not a database" in lowered:
+        return f"store damaged: {text} (restore a backup, or move the file away to start a new store)"
+    if "disk i/o" in lowered or "readonly" in lowered or "read-only" in lowered:
+        return f"store unwritable: {text}"
+    return None
+
+
 # SQLite's busy timeout covers most waits; this covers what it does not (a
 # lock held past it, or a busy_timeout of 0): the whole write is tried again.
 retry_when_locked = retry(

@@ -97,10 +97,12 @@ class Store:
         return row["started_at"] if row else None
 
     def run_history(self, spider: str, before_run_id: int, limit: int = 30) -> list[dict]:
-        """Earlier completed runs of ``spider``, oldest first, stats decoded."""
+        """Earlier completed runs of ``spider`` (and runs that ended at their time
+        budget: a source behind a long crawl delay may never end otherwise), oldest
+        first, stats decoded."""
         rows = list(
             self.db["runs"].rows_where(
-                "spider = ? AND id < ? AND status IN ('finished', 'failed')",
+                "spider = ? AND id < ? AND (status IN ('finished', 'failed') OR finish_reason = 'closespider_timeout')",
                 [spider, before_run_id],
                 order_by="id DESC",
                 limit=limit,
@@ -115,6 +117,18 @@ class Store:
             self.db["runs"].rows_where("spider = ? AND id < ?", [spider, before_run_id], order_by="id DESC", select="status", limit=1)
         )
         return row["status"] if row else None
+
+    def needs_catch_up(self, spider: str, before_run_id: int) -> bool:
+        """A run of ``spider`` since its last clean one stopped early or failed:
+        what it left unread must be looked for again (until a run ends cleanly)."""
+        row = _first(
+            self.db.query(
+                """SELECT count(*) AS n FROM runs WHERE spider = ? AND id < ? AND status IN ('interrupted', 'failed')
+                   AND id > coalesce((SELECT max(id) FROM runs WHERE spider = ? AND id < ? AND status = 'finished'), 0)""",
+                [spider, before_run_id, spider, before_run_id],
+            )
+        )
+        return bool(row and row["n"])
 
     # --- writes ---------------------------------------------------------------
     @retry_when_locked
@@ -219,10 +233,33 @@ class Store:
 
 def store_problem(path: str | Path | None) -> str | None:
     """Why the store at ``path`` cannot be opened for writing, or None
-    (commands check this before starting a crawl)."""
+    (commands check this before starting a crawl or an export).
+
+    A damaged file is refused before anything is written into it: SQLite's
+    ``PRAGMA quick_check`` (pages and records, without the index-content pass
+    of ``integrity_check``) runs before the migrations."""
+    if path and Path(path).is_file():
+        problem = quick_check(path)
+        if problem:
+            return problem
     try:
         store = Store.open(path)
     except (sqlite3.Error, OSError) as exc:
         return f"cannot open the store {path}: {type(exc).__name__}: {exc}"
     store.close()
+    return None
+
+
+def quick_check(path: str | Path) -> str | None:
+    """``store damaged: …`` when SQLite's quick check finds the file corrupt, else None."""
+    try:
+        db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+        try:
+            found = [row[0] for row in db.execute("PRAGMA quick_check(5)")]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return f"store damaged: {path}: {exc}"
+    if found != ["ok"]:
+        return f"store damaged: {path}: {'; '.join(found)[:300]} (restore a backup, or move the file away to start a new store)"
     return None

@@ -9,6 +9,10 @@ the id of this crawl's ``runs`` row. Its lifecycle is explicit:
   before any request is scheduled;
 - ``run_id`` reads it (and refuses before ``start``);
 - ``close()`` closes the store, when the engine has stopped.
+
+Debug commands (``scrapy shell``, ``parse``, ``fetch``, ``view``, ``check``)
+set ``RUN_RECORDING = False``: they read the store (known URLs) but start no
+run row; ``run_id`` is then None.
 """
 
 from __future__ import annotations
@@ -25,20 +29,22 @@ class RunNotStarted(RuntimeError):
 class RunContext:
     """The store and the current run row of one crawler."""
 
-    def __init__(self, store: Store, spider_name: str):
+    def __init__(self, store: Store, spider_name: str, recording: bool = True):
         self.store = store
         self.spider_name = spider_name
+        self.recording = recording
         self._run_id: int | None = None
-        # after an interrupted run, listings are walked in full once: what
-        # the broken run stored says nothing about older pages it never reached
+        # after a run that stopped early (signal, time budget, crash) or failed,
+        # listings are walked in full until a run ends cleanly: what the broken
+        # run stored says nothing about older pages it never reached
         self.catch_up = False
 
-    def start(self) -> int:
+    def start(self) -> int | None:
         """Insert this crawl's run row (marking an unfinished earlier one
         ``interrupted``); the run id. Calling it again returns the same id."""
-        if self._run_id is None:
+        if self._run_id is None and self.recording:
             self._run_id = self.store.start_run(self.spider_name)
-            self.catch_up = self.store.previous_run_status(self.spider_name, self._run_id) == "interrupted"
+            self.catch_up = self.store.needs_catch_up(self.spider_name, self._run_id)
         return self._run_id
 
     @property
@@ -46,8 +52,8 @@ class RunContext:
         return self._run_id is not None
 
     @property
-    def run_id(self) -> int:
-        if self._run_id is None:
+    def run_id(self) -> int | None:
+        if self._run_id is None and self.recording:
             raise RunNotStarted(
                 f"{self.spider_name}: the run row is not started yet (RunContext.start(), "
                 "called by crawler.extensions.runlog.RunLog on spider_opened)"
@@ -67,7 +73,8 @@ def get_run_context(crawler) -> RunContext:
     middlewares, extensions and the spider all reach the same one)."""
     ctx = _contexts.get(crawler)
     if ctx is None:
-        ctx = RunContext(Store.open(crawler.settings.get("STORE_PATH")), crawler.spidercls.name)
+        settings = crawler.settings
+        ctx = RunContext(Store.open(settings.get("STORE_PATH")), crawler.spidercls.name, settings.getbool("RUN_RECORDING", True))
         _contexts[crawler] = ctx
     return ctx
 

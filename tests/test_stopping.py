@@ -25,7 +25,7 @@ from bench.incremental import article_html
 from crawler.ledger import ListingLedger
 from crawler.store import Store
 
-from .conftest import FAST_SETTINGS, MIRROR_SETTINGS, PROJECT, rows
+from .helpers import FAST_SETTINGS, MIRROR_SETTINGS, PROJECT, rows
 
 pytestmark = pytest.mark.e2e
 

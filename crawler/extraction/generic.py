@@ -338,3 +338,72 @@ def extract(root: etree._Element, options: ExtractionOptions) -> GenericResult:
         date_stage=stage,
         title_source=title_source,
     )
+
+
+# --- pages not in Chinese -------------------------------------------------------------
+
+# htmldate (trafilatura's date library, run inside its metadata step) keeping time and offset
+DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
+@dataclass
+class TrafilaturaResult:
+    body: etree._Element | None
+    title: str | None
+    date: str | None
+
+
+def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | None:
+    """trafilatura's full extraction (its fallbacks included) with its metadata, in one pass:
+    the body as HTML, its title and htmldate's publication date (time and offset kept)."""
+    from trafilatura.htmlprocessing import convert_to_html
+
+    try:
+        doc = trafilatura.bare_extraction(
+            copy.deepcopy(root),  # trafilatura cleans the tree it is given in place
+            url=url or None,
+            with_metadata=True,
+            include_formatting=True,
+            include_tables=True,
+            include_images=True,
+            include_comments=False,
+            date_extraction_params=DATE_PARAMS,
+        )
+    except Exception:  # a library failure on one page is a missing opinion, not a crash
+        return None
+    if doc is None:
+        return None
+    body = None
+    if doc.body is not None and len(doc.body):
+        # trafilatura's tree is plain lxml.etree; our block code wants lxml.html elements
+        body = _container(etree.tostring(convert_to_html(doc.body), encoding="unicode"))
+    return TrafilaturaResult(body=body, title=doc.title, date=doc.date)
+
+
+def extract_other_language(root: etree._Element, options: ExtractionOptions) -> tuple[GenericResult, str | None]:
+    """The chain for pages not written in Chinese: trafilatura's body without the Chinese
+    boilerplate rules, our headline choice (h1 agreeing with <title>/og:title), and the
+    date from the labelled/near-headline search of the page text. Also returns htmldate's
+    date (a later stage of the date chain, after the page's own metadata)."""
+    title, title_source = title_with_source(root, options.site_names)
+    doc = trafilatura_document(root, options.url)
+    if doc is None or doc.body is None:
+        result = extract(root, options)
+        return result, doc.date if doc else None
+    blocks = body_blocks(doc.body, options.url, split_br=True, in_place=True)
+    # the headline is the title, not body (trafilatura keeps an <h1> inside the article)
+    headline = title or normalize_space(doc.title)
+    while blocks and headline and blocks[0].text == headline:
+        blocks.pop(0)
+    if not title and doc.title:
+        title, title_source = normalize_space(doc.title), "trafilatura"
+    return GenericResult(
+        title=title,
+        body_html=join_blocks(blocks),
+        date=None,
+        outlet=None,
+        editor=None,
+        extractor="generic:trafilatura_full",
+        date_stage=None,
+        title_source=title_source,
+    ), doc.date

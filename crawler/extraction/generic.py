@@ -346,6 +346,12 @@ def extract(root: etree._Element, options: ExtractionOptions) -> GenericResult:
 DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 
 
+import os
+OTHER_FORMATTING = True
+OTHER_IMAGES = False
+FAVOR = ""
+
+
 @dataclass
 class TrafilaturaResult:
     body: etree._Element | None
@@ -358,15 +364,23 @@ def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | 
     the body as HTML, its title and htmldate's publication date (time and offset kept)."""
     from trafilatura.htmlprocessing import convert_to_html
 
+    work = copy.deepcopy(root)  # trafilatura cleans the tree it is given in place
+    # comments out, their tails kept: trafilatura drops a comment's tail with it (`<!-- -->`
+    # before a link cuts the sentence); its own parser never keeps comments
+    etree.strip_tags(work, etree.Comment, etree.ProcessingInstruction)
     try:
         doc = trafilatura.bare_extraction(
-            copy.deepcopy(root),  # trafilatura cleans the tree it is given in place
+            work,
             url=url or None,
             with_metadata=True,
-            include_formatting=True,
+            include_formatting=OTHER_FORMATTING,
             include_tables=True,
-            include_images=True,
-            include_comments=False,
+            include_images=OTHER_IMAGES,
+            # comments are extracted apart (and ignored): without it, a comment section's
+            # heading and blurb stay at the end of the body
+            include_comments=True,
+            favor_precision=FAVOR == "precision",
+            favor_recall=FAVOR == "recall",
             date_extraction_params=DATE_PARAMS,
         )
     except Exception:  # a library failure on one page is a missing opinion, not a crash
@@ -376,7 +390,13 @@ def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | 
     body = None
     if doc.body is not None and len(doc.body):
         # trafilatura's tree is plain lxml.etree; our block code wants lxml.html elements
-        body = _container(etree.tostring(convert_to_html(doc.body), encoding="unicode"))
+        html_tree = convert_to_html(doc.body)
+        # the page's class/id attributes are noise here, and our widget rules would read
+        # them (class="editor-p" is a paragraph, not a Chinese CMS's editor line)
+        for el in html_tree.iter():
+            for attr in ("class", "id", "style"):
+                el.attrib.pop(attr, None)
+        body = _container(etree.tostring(html_tree, encoding="unicode"))
     return TrafilaturaResult(body=body, title=doc.title, date=doc.date)
 
 

@@ -264,7 +264,7 @@ def readme_block(sections: list[str], command: str) -> str:
   without the site name. No date on the page gives null, never the crawl time.
 - Batch: `python -m crawler.batch_extract --manifest M.jsonl --out R.jsonl` (one result line per page,
   `error` set on a page that fails, progress on stderr; `--timezone` as `GENERIC_TIMEZONE`); one page:
-  `python -m crawler.batch_extract FILE --url URL [--hints '{"date_raw": …, "origin": "feed:published"}']`."""
+  `python -m crawler.batch_extract FILE --url URL [--hints '{{"date_raw": …, "origin": "feed:published"}}']`."""
 
 
 def write_readme(block: str, readme: Path = README) -> None:

@@ -220,7 +220,7 @@ def _extract(html, options: ExtractionOptions, result: Extraction) -> None:
         language = options.language or detect_language(text)
         result.stages["language"] = language
         if language == "zh" or not language:
-            _apply_generic(root, options, result)
+            _apply_generic(root, text, options, result)
         else:
             _apply_other_language(root, text, options, result)
     # 4.–7. dates the page states outside its text, the feed's or sitemap's, the URL's
@@ -237,7 +237,7 @@ _MIDNIGHT_RE = re.compile(r"T00:00:00$")
 
 def _apply_other_language(root: etree._Element, text: str, options: ExtractionOptions, result: Extraction) -> None:
     """Pages not in Chinese: trafilatura's body and htmldate's date, no Chinese rules."""
-    generic_result, htmldate_raw = generic.extract_other_language(root, options)
+    generic_result, htmldate_raw = generic.extract_other_language(root, options, text)
     _take_generic(generic_result, result)
     if htmldate_raw:
         # htmldate writes 00:00:00 when it found only a day (and no offset)
@@ -275,8 +275,8 @@ def _apply_site_rules(root: etree._Element, options: ExtractionOptions, result: 
     result.editor = parse_editor(fields["editor_text"]) or _page_editor(root)
 
 
-def _apply_generic(root: etree._Element, options: ExtractionOptions, result: Extraction) -> None:
-    _take_generic(generic.extract(root, options), result)
+def _apply_generic(root: etree._Element, text: str, options: ExtractionOptions, result: Extraction) -> None:
+    _take_generic(generic.extract(root, options, text), result)
 
 
 def _take_generic(generic_result: generic.GenericResult, result: Extraction) -> None:

@@ -333,9 +333,10 @@ def find_generic_date(text: str, title: str, blocks: list[Block], options: Extra
     return None, None, window
 
 
-def extract(root: etree._Element, options: ExtractionOptions) -> GenericResult:
+def extract(root: etree._Element, options: ExtractionOptions, text: str | None = None) -> GenericResult:
+    """The Chinese-aware generic chain; ``text`` is the page's visible text when already read."""
     title, title_source = title_with_source(root, options.site_names)
-    text = visible_text(root)
+    text = visible_text(root) if text is None else text
     blocks, which = generic_body(root, options.url, title)
     found, stage, window = find_generic_date(text, title, blocks, options)
     outlet = parse_outlet(window, options.site_names) if window and ("来源" in window) else None
@@ -409,7 +410,7 @@ def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | 
     return TrafilaturaResult(body=body, title=doc.title, date=doc.date)
 
 
-def extract_other_language(root: etree._Element, options: ExtractionOptions) -> tuple[GenericResult, str | None]:
+def extract_other_language(root: etree._Element, options: ExtractionOptions, text: str | None = None) -> tuple[GenericResult, str | None]:
     """The chain for pages not written in Chinese: trafilatura's body without the Chinese
     boilerplate rules, our headline choice (h1 agreeing with <title>/og:title), and the
     date from the labelled/near-headline search of the page text. Also returns htmldate's
@@ -417,7 +418,7 @@ def extract_other_language(root: etree._Element, options: ExtractionOptions) -> 
     title, title_source = title_with_source(root, options.site_names)
     doc = trafilatura_document(root, options.url)
     if doc is None or doc.body is None:
-        result = extract(root, options)
+        result = extract(root, options, text)
         return result, doc.date if doc else None
     blocks = body_blocks(doc.body, options.url, split_br=True, in_place=True)
     # the headline is the title, not body (trafilatura keeps an <h1> inside the article)

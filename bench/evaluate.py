@@ -232,7 +232,8 @@ def readme_block(sections: list[str], command: str) -> str:
   gold's precision (`2018`, `1998-03`), over pages with an annotated date. Dated answers on undated
   pages: share of the pages whose gold date is UNKNOWN that got a date anyway (lower is better).
 - Time: median per page on the same machine in the same run, pages interleaved, fastest of the
-  repeats; ours includes decoding and site-rule lookup. trafilatura gets the same decoded text
+  repeats (absolute times move with the load of a shared machine; the ratio is the figure to
+  compare); ours includes decoding and site-rule lookup. trafilatura gets the same decoded text
   (crawl wrapper removed; its decoding is timed with it) and runs `bare_extraction` with its
   defaults and `with_metadata=True` (its title and htmldate's date). Given the raw bytes instead
   (`--baseline-raw`) it decodes some GBK and wrapped pages wrongly and scores lower.

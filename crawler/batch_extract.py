@@ -5,12 +5,15 @@
 
 Each manifest line is ``{"id", "url", "path"}`` (``path`` relative to the
 manifest's folder; optional ``fetched_at``, ISO 8601, for relative dates such
-as ``3小时前``; optional ``content_type``, the HTTP header). Each result line is
-``{"id", "url", "title", "published_at", "date_raw", "date_stage", "outlet",
-"body_text", "body_html", "extractor", "encoding", "elapsed_ms", "error"}``.
-``published_at`` is ISO 8601 with the UTC offset the page gave (China time
-when it gave none), or null when the page states no date; ``encoding`` is the
-charset the bytes were read with. A page that cannot be read or extracted (a
+as ``3小时前``; optional ``content_type``, the HTTP header; optional ``hints``,
+``{"date_raw", "origin", "title"}``: what a feed or sitemap said, e.g.
+``{"date_raw": "Thu, 09 Jun 2022 07:30:00 +0800", "origin": "feed:published"}``,
+used by the same chain as the crawl's). Each result line is
+``{"id", "url", "title", "published_at", "date_raw", "date_stage",
+"date_precision", "outlet", "body_text", "body_html", "extractor", "language",
+"encoding", "elapsed_ms", "error"}``. ``published_at`` is ISO 8601 with the
+UTC offset the page gave (else China time, or ``--timezone``), or null when
+the page states no date; ``encoding`` is the charset the bytes were read with. A page that cannot be read or extracted (a
 missing file, binary content, no body) yields a line with ``error`` set; the
 batch never stops on one bad page. Progress goes to standard error.
 
@@ -35,6 +38,7 @@ from typing import IO, Iterable
 from .extraction.article import extract_article
 from .extraction.dates import CHINA_TZ
 from .extraction.decode import decode_html, unwrap_crawl_wrapper
+from .extraction.options import Hints
 from .extraction.titles import clean_title
 
 # Imported here, not per page: a broken source declaration is a bug to see at
@@ -48,8 +52,8 @@ except Exception as exc:
 logger = logging.getLogger(__name__)
 
 RESULT_FIELDS = (
-    "id", "url", "title", "published_at", "date_raw", "date_stage", "outlet",
-    "body_text", "body_html", "extractor", "encoding", "elapsed_ms", "error",
+    "id", "url", "title", "published_at", "date_raw", "date_stage", "date_precision", "outlet",
+    "body_text", "body_html", "extractor", "language", "encoding", "elapsed_ms", "error",
 )
 
 
@@ -66,15 +70,17 @@ def extract_page(
     page_id: str | None = None,
     content_type: str | None = None,
     fetched_at: datetime | None = None,
+    hints: Hints | None = None,
+    timezone: str | None = None,
 ) -> dict:
     """One result line for one page's bytes (or text). Never raises."""
     started = time.perf_counter()
-    result = _extract_page(data, url, page_id, content_type, fetched_at)
+    result = _extract_page(data, url, page_id, content_type, fetched_at, hints, timezone)
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result
 
 
-def _extract_page(data, url, page_id, content_type, fetched_at) -> dict:
+def _extract_page(data, url, page_id, content_type, fetched_at, hints=None, timezone=None) -> dict:
     result = _empty(page_id, url)
     try:
         if isinstance(data, (bytes, bytearray)):
@@ -89,7 +95,7 @@ def _extract_page(data, url, page_id, content_type, fetched_at) -> dict:
         if not url and wrapper is not None and wrapper.url:
             url = wrapper.url
         url = url or ""
-        extraction = extract_article(html, url, source=source_for_url(url), fetched_at=fetched_at)
+        extraction = extract_article(html, url, source=source_for_url(url), fetched_at=fetched_at, hints=hints, timezone=timezone)
         if not extraction.title and wrapper is not None and wrapper.title:
             extraction.title = clean_title(wrapper.title)
         result.update(
@@ -98,6 +104,8 @@ def _extract_page(data, url, page_id, content_type, fetched_at) -> dict:
             published_at=extraction.published_at_page or extraction.published_at,
             date_raw=extraction.date_raw,
             date_stage=extraction.date_stage,
+            date_precision=extraction.date_precision,
+            language=extraction.stages.get("language"),
             outlet=extraction.outlet,
             body_text=extraction.body_text or "",
             body_html=extraction.body_html or "",
@@ -133,7 +141,7 @@ def _parse_time(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TZ)
 
 
-def extract_manifest_line(line: str, base: Path, *, fetched_at: datetime | None = None) -> dict:
+def extract_manifest_line(line: str, base: Path, *, fetched_at: datetime | None = None, timezone: str | None = None) -> dict:
     """Read one manifest line and its page; a bad line or missing file becomes an error line."""
     try:
         entry = json.loads(line)
@@ -153,18 +161,19 @@ def extract_manifest_line(line: str, base: Path, *, fetched_at: datetime | None 
     return extract_page(
         data, url, page_id=page_id, content_type=entry.get("content_type"),
         fetched_at=_parse_time(entry.get("fetched_at")) or fetched_at,
+        hints=Hints.from_dict(entry.get("hints")), timezone=timezone,
     )
 
 
 def run_manifest(manifest: Path, out: IO[str], *, fetched_at: datetime | None = None, progress: IO[str] | None = None,
-                 every: float = 2.0) -> dict:
+                 every: float = 2.0, timezone: str | None = None) -> dict:
     """Extract every page of ``manifest`` into ``out`` (JSONL); returns counts."""
     lines = [line for line in manifest.read_text(encoding="utf-8", errors="replace").split("\n") if line.strip()]
     base = manifest.parent
     counts = {"pages": 0, "errors": 0}
     started = last = time.monotonic()
     for line in lines:
-        result = extract_manifest_line(line, base, fetched_at=fetched_at)
+        result = extract_manifest_line(line, base, fetched_at=fetched_at, timezone=timezone)
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         counts["pages"] += 1
         counts["errors"] += bool(result["error"])
@@ -185,6 +194,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, help="JSONL manifest: {id, url, path} per line")
     parser.add_argument("--out", help="result JSONL (default: standard output)")
     parser.add_argument("--fetched-at", help="fetch time (ISO 8601) for relative dates; default: now")
+    parser.add_argument("--timezone", help="zone of dates written without an offset on pages of no declared source "
+                        "(the crawl's GENERIC_TIMEZONE setting; default Asia/Shanghai)")
+    parser.add_argument("--hints", help='one page: what a feed or sitemap said, as JSON ({"date_raw": …, "origin": "feed:published", "title": …})')
     parser.add_argument("--quiet", action="store_true", help="no progress on standard error")
     args = parser.parse_args(list(argv) if argv is not None else None)
     fetched_at = _parse_time(args.fetched_at)
@@ -202,9 +214,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         progress = None if args.quiet else sys.stderr
         if args.out and args.out != "-":
             with open(args.out, "w", encoding="utf-8") as out:
-                counts = run_manifest(args.manifest, out, fetched_at=fetched_at, progress=progress)
+                counts = run_manifest(args.manifest, out, fetched_at=fetched_at, progress=progress, timezone=args.timezone)
         else:
-            counts = run_manifest(args.manifest, sys.stdout, fetched_at=fetched_at, progress=progress)
+            counts = run_manifest(args.manifest, sys.stdout, fetched_at=fetched_at, progress=progress, timezone=args.timezone)
         if not args.quiet:
             print(f"done: {counts['pages']} pages, {counts['errors']} with an error", file=sys.stderr)
         return 0
@@ -212,7 +224,12 @@ def main(argv: Iterable[str] | None = None) -> int:
         data = Path(args.file).read_bytes()
     except OSError as exc:
         parser.error(f"cannot read {args.file}: {exc}")
-    result = extract_page(data, args.url, page_id=Path(args.file).stem, content_type=args.content_type, fetched_at=fetched_at)
+    try:
+        hints = Hints.from_dict(json.loads(args.hints)) if args.hints else None
+    except ValueError as exc:
+        parser.error(f"--hints: not JSON: {exc}")
+    result = extract_page(data, args.url, page_id=Path(args.file).stem, content_type=args.content_type, fetched_at=fetched_at,
+                          hints=hints, timezone=args.timezone)
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if args.out and args.out != "-":
         Path(args.out).write_text(text, encoding="utf-8")

@@ -213,7 +213,9 @@ def chinese_page(meta_line: str = "", head: str = "", tail: str = "", title: str
 )
 def test_date_chain_on_invented_pages(page_html, published_at, stage):
     result = extract_article(page_html, "http://news.example.cn/a/1.html")
-    assert (result.published_at_page, result.date_stage) == (published_at, stage)
+    # no declared source and no offset on the page: the zone is assumed, and date_stage says so
+    assumed = stage and f"{stage};zone_assumed=Asia/Shanghai"
+    assert (result.published_at_page, result.date_stage) == (published_at, assumed)
     if published_at is None:
         assert result.date_raw is None
 

@@ -20,7 +20,7 @@ def test_feed_spider_uses_feed_hints_only_where_the_page_lacks_them(tmp_path, mi
     found = stories(store)
     a1, a2 = found[f"{SITE}/news/2022/a1.html"], found[f"{SITE}/news/2022/a2.html"]
     # the page's own date and 来源 win over the feed
-    assert (a1["published_at"], a1["date_stage"], a1["outlet"]) == ("2022-06-08T11:39:00+08:00", "generic:text_near_title", "城市日报")
+    assert (a1["published_at"], a1["date_stage"], a1["outlet"]) == ("2022-06-08T11:39:00+08:00", "generic:text_near_title;zone_assumed=Asia/Shanghai", "城市日报")
     # the page has no date: the feed's pubDate is used, and recorded as such
     assert (a2["published_at"], a2["date_stage"], a2["date_raw"]) == ("2022-06-09T07:30:00+08:00", "feed:published", "Thu, 09 Jun 2022 07:30:00 +0800")
     assert a2["outlet"] == "示例新闻网" and a2["extractor"] == "generic:trafilatura"

@@ -19,9 +19,10 @@ from ..sources.base import SourceDecl, Template
 from . import generic
 from .body import body_text, clean_body_element
 from .decode import decode_html, unwrap_crawl_wrapper
-from .dates import FoundDate, date_from_url, find_date
+from .dates import PRECISION_RANK, FoundDate, date_from_url, find_date, in_zone, parse_date, same_period, to_iso
+from .language import detect_language
 from .bylines import parse_editor, parse_outlet
-from .options import ExtractionOptions
+from .options import ExtractionOptions, Hints
 from .page_metadata import PageMetadata, page_metadata, script_date
 from .text import normalize_space
 from .titles import clean_title
@@ -36,8 +37,11 @@ class Extraction:
     date_raw: str | None = None
     published_at: str | None = None
     date_stage: str | None = None
-    date_precision: str | None = None  # "day" or "month" (a year-and-month date, e.g. 1996年6月号)
-    published_at_page: str | None = None  # published_at in the UTC offset the page gave (China time if none)
+    # how much the date says: "year", "month" (1996年6月号), "day", "minute" or "second"
+    date_precision: str | None = None
+    # published_at in the UTC offset the page gave; else in the source's zone (China time
+    # for generic spiders unless GENERIC_TIMEZONE says otherwise; date_stage then says so)
+    published_at_page: str | None = None
     outlet: str | None = None
     editor: str | None = None
     body_html: str = ""
@@ -45,16 +49,43 @@ class Extraction:
     extractor: str = ""
     error: str | None = None
     stages: dict = field(default_factory=dict)
+    found_date: FoundDate | None = field(default=None, repr=False)
 
-    def set_date(self, found: FoundDate | None, stage: str) -> bool:
-        if found is None or self.published_at:
+    def set_date(self, found: FoundDate | None, stage: str, *, trusted: bool = True) -> bool:
+        """Take ``found`` when no date is known yet, or when it comes from a trusted stage
+        and adds a time (or a day) to the date held (a feed's 07:30 against a day from the
+        URL or a day-only meta tag). Stages run most trusted first, so otherwise the first stays."""
+        if found is None:
             return False
+        precision = found.exact_precision
+        current = self.found_date
+        if current is not None:
+            held = self.date_precision or "day"
+            # only a date without a time of day is refined (a page's 11:39 is not replaced
+            # by a feed's 11:39:00); the finer date must fall on the same day/month/year
+            if not trusted or PRECISION_RANK[held] > PRECISION_RANK["day"] or PRECISION_RANK[precision] <= PRECISION_RANK[held]:
+                return False
+            if not same_period(current, found, held):
+                return False
+        self.found_date = found
         self.date_raw = found.raw
         self.published_at = found.iso
         self.date_stage = stage
-        self.date_precision = found.precision
+        self.date_precision = precision
         self.published_at_page = found.page_iso
         return True
+
+    def settle_zone(self, options: ExtractionOptions) -> None:
+        """A date written without an offset is wall-clock time in the source's zone (for
+        generic spiders the configured one, marked ``;zone_assumed=…`` in date_stage)."""
+        found = self.found_date
+        if found is None or found.zone_given:
+            return
+        value = in_zone(found.value, options.timezone)
+        self.published_at = to_iso(value)
+        self.published_at_page = value.replace(microsecond=0).isoformat()
+        if options.zone_assumed:
+            self.date_stage = f"{self.date_stage};zone_assumed={options.timezone}"
 
 
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*>", re.I)
@@ -136,15 +167,23 @@ def extract_article(
     *,
     source: SourceDecl | None = None,
     fetched_at: datetime | None = None,
+    hints: Hints | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
 ) -> Extraction:
     """Title, publication time, outlet, editor and body of one article page.
 
     Year-less dates (06月08日) take their year from the URL, else from ``fetched_at``;
     relative ones (3小时前) need ``fetched_at``. Without it (a saved page) neither is
-    guessed."""
+    guessed. ``hints`` (a feed's or sitemap's date and title) are a stage of the chain;
+    ``timezone`` is the zone of offset-less dates when no source is declared; ``language``
+    overrides the detection from the page text."""
     result = Extraction(url=url)
     try:
-        _extract(html, ExtractionOptions.for_page(url, source=source, fetched_at=fetched_at), result)
+        options = ExtractionOptions.for_page(
+            url, source=source, fetched_at=fetched_at, hints=hints, timezone=timezone, language=language
+        )
+        _extract(html, options, result)
     except Exception as exc:  # the extractor must never stop a crawl; the page is dropped with this error
         logger.exception("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         result.error = f"extractor_exception: {type(exc).__name__}: {exc}"
@@ -159,17 +198,41 @@ def _extract(html, options: ExtractionOptions, result: Extraction) -> None:
     meta = page_metadata(root)
     # 1. site rules
     _apply_site_rules(root, options, result)
-    # 2. page metadata (JSON-LD, Open Graph, CMS meta tags)
+    # 2. page metadata (JSON-LD, Open Graph, microdata, CMS meta tags)
     result.set_date(meta.date(options.now), f"metadata:{meta.date_origin}")
     # 3. generic extraction: body, then title (h1 agreeing with <title>/og:title …) and date in the text
     if not result.body_html:
-        _apply_generic(root, options, result)
-    # 4.–6. dates the page states outside its text
+        text = generic.visible_text(root)
+        language = options.language or detect_language(text)
+        result.stages["language"] = language
+        if language == "zh" or not language:
+            _apply_generic(root, text, options, result)
+        else:
+            _apply_other_language(root, text, options, result)
+    # 4.–7. dates the page states outside its text, the feed's or sitemap's, the URL's
     _apply_late_dates(root, meta, options, result)
     _apply_fallback_title(root, meta, options, result)
+    result.settle_zone(options)
     result.stages["date"] = result.date_stage
     result.body_text = body_text(result.body_html)
     result.outlet = result.outlet or meta.outlet
+
+
+_MIDNIGHT_RE = re.compile(r"T00:00:00$")
+
+
+def _apply_other_language(root: etree._Element, text: str, options: ExtractionOptions, result: Extraction) -> None:
+    """Pages not in Chinese: trafilatura's body and htmldate's date, no Chinese rules."""
+    generic_result, htmldate_raw = generic.extract_other_language(root, options, text)
+    _take_generic(generic_result, result)
+    if htmldate_raw:
+        # htmldate writes 00:00:00 when it found only a day (and no offset)
+        raw = htmldate_raw[:10] if _MIDNIGHT_RE.search(htmldate_raw) else htmldate_raw
+        result.set_date(parse_date(raw, now=options.now), "htmldate")
+    if generic_result.extractor == "generic:trafilatura_full":
+        # a date written next to the headline: the only one on some pages, a time on others
+        found, stage, _ = generic.find_generic_date(text, result.title, [], options)
+        result.set_date(found, stage or "generic:text_near_title")
 
 
 def _matching_template(root: etree._Element, source: SourceDecl) -> tuple[Template, dict] | tuple[None, None]:
@@ -198,8 +261,11 @@ def _apply_site_rules(root: etree._Element, options: ExtractionOptions, result: 
     result.editor = parse_editor(fields["editor_text"]) or _page_editor(root)
 
 
-def _apply_generic(root: etree._Element, options: ExtractionOptions, result: Extraction) -> None:
-    generic_result = generic.extract(root, options)
+def _apply_generic(root: etree._Element, text: str, options: ExtractionOptions, result: Extraction) -> None:
+    _take_generic(generic.extract(root, options, text), result)
+
+
+def _take_generic(generic_result: generic.GenericResult, result: Extraction) -> None:
     result.extractor = generic_result.extractor
     result.stages["body"] = generic_result.extractor
     result.body_html = generic_result.body_html
@@ -216,12 +282,25 @@ def _apply_late_dates(root: etree._Element, meta: PageMetadata, options: Extract
     if not result.published_at:
         found, origin = script_date(root, options.now)
         result.set_date(found, f"script:{origin}")
-    # 5. the date written in the URL path (a full day only)
-    result.set_date(date_from_url(options.url, now=options.now), "url")
-    # 6. the page's own modification time, when it states nothing else
+    # 5. the feed's or sitemap's date (before the URL's day: it is usually more precise)
+    _apply_date_hint(options, result)
+    # 6. the date written in the URL path (a full day only)
+    result.set_date(date_from_url(options.url, now=options.now), "url", trusted=False)
+    # 7. the page's own modification time, when it states nothing else
     if not result.published_at:
         found, origin = meta.modified_date(options.now)
-        result.set_date(found, f"metadata_modified:{origin}")
+        result.set_date(found, f"metadata_modified:{origin}", trusted=False)
+
+
+def _apply_date_hint(options: ExtractionOptions, result: Extraction) -> None:
+    hints = options.hints
+    if hints is None or not hints.date_raw:
+        return
+    from ..discovery.feeds import parse_feed_date  # discovery imports extraction, not the reverse
+
+    origin = hints.origin or "hint"
+    found = parse_feed_date(hints.date_raw, options.now) if origin.startswith("feed") else parse_date(hints.date_raw, now=options.now)
+    result.set_date(found, origin)
 
 
 def _apply_fallback_title(root: etree._Element, meta: PageMetadata, options: ExtractionOptions, result: Extraction) -> None:
@@ -231,3 +310,7 @@ def _apply_fallback_title(root: etree._Element, meta: PageMetadata, options: Ext
     if not result.title:
         result.title = clean_title(_text(root.find(".//title")), options.site_names)
         result.stages["title"] = "title"
+    # the feed's or sitemap's title, when the page names none
+    if not result.title and options.hints is not None and options.hints.title:
+        result.title = clean_title(options.hints.title, options.site_names)
+        result.stages["title"] = "feed:title" if (options.hints.origin or "").startswith("feed") else "sitemap:news:title"

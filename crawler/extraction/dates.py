@@ -72,7 +72,21 @@ class FoundDate:
     raw: str
     value: datetime
     has_time: bool
-    precision: str = "day"  # "day", or "month" for a year-and-month date
+    precision: str = "day"  # "day", or "month"/"year" for a date naming no day
+
+    @property
+    def exact_precision(self) -> str:
+        """``year``, ``month``, ``day``, ``minute`` or ``second``: how much the raw text said."""
+        if self.precision in ("year", "month") or not self.has_time:
+            return self.precision
+        if _SECONDS_RE.search(self.raw) or self.value.second:
+            return "second"
+        return "minute"
+
+    @property
+    def zone_given(self) -> bool:
+        """The raw text states its UTC offset or zone (``Z``, ``+02:00``, ``GMT``)."""
+        return bool(_EXPLICIT_ZONE_RE.search(self.raw))
 
     @property
     def iso(self) -> str:
@@ -85,6 +99,25 @@ class FoundDate:
         when it gave none: the calendar day a reader of the page sees."""
         value = self.value if self.value.tzinfo is not None else self.value.replace(tzinfo=CHINA_TZ)
         return value.replace(microsecond=0).isoformat()
+
+
+PRECISION_RANK = {"year": 0, "month": 1, "day": 2, "minute": 3, "second": 4}
+_SECONDS_RE = re.compile(r"\d{1,2}\s*[:：时]\s*\d{2}\s*[:：分]\s*\d{2}")
+
+
+def same_period(coarse: FoundDate, fine: FoundDate, precision: str) -> bool:
+    """``fine`` falls in the year/month/day that ``coarse`` names (read in ``coarse``'s offset)."""
+    a = coarse.value
+    b = fine.value.astimezone(a.tzinfo) if a.tzinfo is not None and fine.value.tzinfo is not None else fine.value
+    size = {"year": 4, "month": 7}.get(precision, 10)
+    return a.date().isoformat()[:size] == b.date().isoformat()[:size]
+
+
+def in_zone(value: datetime, zone: str) -> datetime:
+    """A wall-clock time that was read as China time, re-read in ``zone``."""
+    if not zone or zone == "Asia/Shanghai":
+        return value
+    return value.astimezone(CHINA_TZ).replace(tzinfo=ZoneInfo(zone))
 
 
 def to_iso(value: datetime) -> str:

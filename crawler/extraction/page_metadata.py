@@ -19,6 +19,11 @@ DATE_META_NAMES = (
     "pubdate", "ptime", "publishtime", "publish-time", "publication_date", "dc.date.issued", "dc.date",
     "date", "sailthru.date", "weibo:article:create_at", "og:time", "firstpublishedtime",
     "datepublished", "datecreated", "parsely-pub-date", "article.published", "published_time", "pub_date",
+    # variants real sites write: Open Graph without "_time", Dublin Core, Parse.ly, Sailthru, CMS names
+    "article:published", "og:published_time", "article:published_date", "og:article:published", "dcterms.created",
+    "dcterms.date", "dc.date.created", "dc.created", "article_date_original", "cxenseparse:recs:publishtime",
+    "originalpublicationdate", "article.created", "publication-date", "publish-date", "release_date", "displaydate",
+    "dateline", "pubdate:date",
 )
 # modification times: a last resort when the page states no publication time
 MODIFIED_META_NAMES = (
@@ -34,7 +39,9 @@ SCRIPT_DATE_RE = re.compile(
 )
 TITLE_META_NAMES = ("og:title", "twitter:title", "title", "articletitle", "headline")
 OUTLET_META_NAMES = ("source", "og:site_name", "mediaid")
-JSONLD_ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting", "webpage"}
+# JSON-LD types whose dates are the page's: Article and its subtypes (NewsArticle,
+# ReportageNewsArticle, AnalysisNewsArticle, …), BlogPosting/LiveBlogPosting, WebPage
+_JSONLD_ARTICLE_TYPE_RE = re.compile(r"(?:article|posting|webpage)$")
 
 
 @dataclass
@@ -81,12 +88,18 @@ def script_date(root: etree._Element, now: datetime | None = None) -> tuple[Foun
 
 
 def _meta_tags(root: etree._Element) -> dict[str, str]:
+    """``<meta>`` values by every name they are given: ``property``, ``name``, each word of
+    a multi-valued ``itemprop`` (``itemprop="datePublished dateCreated"``), ``http-equiv``."""
     tags: dict[str, str] = {}
     for el in root.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").strip().lower()
         value = el.get("content")
-        if key and value and key not in tags:
-            tags[key] = value.strip()
+        if not value or not value.strip():
+            continue
+        keys = [el.get("property"), el.get("name"), el.get("http-equiv"), *(el.get("itemprop") or "").split()]
+        for key in keys:
+            key = (key or "").strip().lower()
+            if key and key not in tags:
+                tags[key] = value.strip()
     return tags
 
 
@@ -114,7 +127,7 @@ def _marked_up_dates(root: etree._Element) -> list[tuple[str, str]]:
     element and ``<time pubdate>``; else the first ``<time datetime>`` of an ``<article>``
     or ``<header>`` (not one of a sidebar's list)."""
     found = []
-    for el in root.xpath("//body//*[@itemprop='datePublished']"):
+    for el in root.xpath("//body//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')]"):
         value = el.get("datetime") or el.get("content") or normalize_space(el.text_content())
         if value:
             found.append(("markup.itemprop", value))
@@ -132,8 +145,8 @@ def page_metadata(root: etree._Element) -> PageMetadata:
     title = None
     for obj in _jsonld_objects(root):
         kind = obj.get("@type")
-        kinds = {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
-        if not kinds & JSONLD_ARTICLE_TYPES:
+        kinds = {str(k).lower().rsplit("/", 1)[-1] for k in (kind if isinstance(kind, list) else [kind])}
+        if not any(_JSONLD_ARTICLE_TYPE_RE.search(k) for k in kinds):
             continue
         for key in ("datePublished", "dateCreated"):
             if isinstance(obj.get(key), str):

@@ -18,12 +18,13 @@ import scrapy
 from scrapy.http import TextResponse
 
 from .. import stats_keys
-from ..discovery.feeds import parse_feed, parse_feed_date
+from ..discovery.feeds import parse_feed
 from ..discovery.listings import is_next_page
 from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
 from ..extraction.article import Extraction, extract_article
 from ..extraction.body import body_text
-from ..extraction.dates import in_source_zone, parse_date
+from ..extraction.dates import parse_date
+from ..extraction.options import DEFAULT_TIMEZONE, Hints
 from ..failures import failure_reason
 from ..items import ArticleItem
 from ..middlewares.limits import page_problem
@@ -43,16 +44,6 @@ def has_next_article_page(html: str, links: set[str], wanted: str, page: int) ->
         return True
     match = _SCRIPT_PAGER_RE.search(html or "")
     return bool(match) and int(match.group(1)) > page
-
-
-@dataclass
-class Hints:
-    """What a feed or sitemap said about an article: used only when the page lacks it."""
-
-    title: str | None = None
-    date_raw: str | None = None
-    origin: str | None = None          # e.g. feed:published, sitemap:news:publication_date
-    outlet: str | None = None          # e.g. the feed's title, for generic spiders
 
 
 @dataclass
@@ -280,7 +271,12 @@ class NewsSpider(BaseNewsSpider):
             self.record_failure(response.url, *problem, kind="article")
             return None
         source = self.source_of(response.url)
-        result = extract_article(response.text, response.url, source=source, fetched_at=self.now())
+        # the feed's or sitemap's date and title are a stage of the extraction chain, so that
+        # `python -m crawler.batch_extract` (manifest `hints`) runs exactly what the crawl does
+        result = extract_article(
+            response.text, response.url, source=source, fetched_at=self.now(), hints=hints,
+            timezone=self.settings.get("GENERIC_TIMEZONE") or DEFAULT_TIMEZONE,
+        )
         self.crawler.stats.inc_value(stats_keys.extracted_by(result.extractor))
         if result.error:
             self.record_failure(response.url, "extraction_failed", result.error, kind="article")
@@ -323,10 +319,9 @@ class NewsSpider(BaseNewsSpider):
         result = partial.result
         url = partial.first_url
         body_html = " ".join(b for b in partial.bodies if b)
-        self._date_from_hints(result, hints)
-        if source is not None:
-            result.published_at = in_source_zone(result.published_at, result.date_raw, source.timezone)
-        title, title_stage = self._title(result, hints)
+        title, title_stage = result.title, result.stages.get("title")
+        if title_stage in ("feed:title", "sitemap:news:title"):
+            self.crawler.stats.inc_value(stats_keys.HINTS_TITLE_USED)
         return ArticleItem(
             story_id=source.source_story_id(url) if source else None,
             url=url,
@@ -337,33 +332,16 @@ class NewsSpider(BaseNewsSpider):
             title=title,
             title_stage=title_stage,
             date_raw=result.date_raw,
-            published_at=result.published_at,
+            # in the offset the page gave (an English page's Z stays UTC), else the source's zone
+            published_at=result.published_at_page or result.published_at,
             date_stage=result.date_stage,
+            date_precision=result.date_precision,
             body_html=body_html,
             body_text=body_text(body_html),
             extractor=result.extractor + (f"+{len(partial.bodies)}pages" if len(partial.bodies) > 1 else ""),
             encoding=partial.encoding,
             fetched_at=self.now().isoformat(timespec="seconds"),
         )
-
-    def _date_from_hints(self, result: Extraction, hints: Hints) -> None:
-        """The feed's or sitemap's date, when the page gave none."""
-        if result.published_at or not hints.date_raw:
-            return
-        if hints.origin and hints.origin.startswith("feed"):
-            found = parse_feed_date(hints.date_raw, self.now())
-        else:
-            found = parse_date(hints.date_raw, now=self.now())
-        result.set_date(found, hints.origin or "hint")
-
-    def _title(self, result: Extraction, hints: Hints) -> tuple[str, str | None]:
-        """``(title, stage)``: the page's, else the feed's or sitemap's."""
-        if result.title:
-            return result.title, result.stages.get("title")
-        if not hints.title:
-            return "", None
-        self.crawler.stats.inc_value(stats_keys.HINTS_TITLE_USED)
-        return hints.title, "feed:title" if (hints.origin or "").startswith("feed") else "sitemap:news:title"
 
     @staticmethod
     def _outlet(result: Extraction, hints: Hints, source: SourceDecl | None, url: str) -> str | None:

@@ -96,6 +96,12 @@ EASTMONEY_ROLLING_OUTLET = "东财滚动"
 # (every article) or RECRAWL_HOURS (articles published in the last N hours).
 RECRAWL = False
 RECRAWL_HOURS = 0
+# An article URL that failed for a transient reason (5xx, timeout, connection
+# error) is tried again on later runs: after BASE hours, then 2×, 4× … and
+# given up after MAX_ATTEMPTS failures (recorded in url_outcomes). An undated
+# stored story is fetched again on the same schedule, to find its date.
+RETRY_LATER_BASE_HOURS = 1.0
+RETRY_LATER_MAX_ATTEMPTS = 5
 # Stop paginating a channel list once at least this share of a page's article
 # links are already known (lists are newest first).
 LISTING_STOP_KNOWN_SHARE = 0.5

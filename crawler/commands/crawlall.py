@@ -51,6 +51,8 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "duplicates": stats.get("dedupe/duplicate_count", 0),
                 "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
                 "errors": stats.get("runlog/error_count", 0),
+                # transient failures waiting for a later run (url_outcomes)
+                "waiting": stats.get("outcomes/waiting_count", 0),
                 "seconds": round(r.get("duration_s") or stats.get("elapsed_time_seconds") or 0.0, 1),
                 "health": "; ".join(f["check"] for f in r.get("health") or []) or "ok",
                 "why": r.get("why") or "",

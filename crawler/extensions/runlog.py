@@ -66,17 +66,18 @@ class RunLog:
         self.stats.set_value("run/id", self.ctx.start())
         logger.info("%s: run %d, store %s", spider.name, self.ctx.run_id, self.crawler.settings.get("STORE_PATH"))
 
-    def _drop(self, source: str, url: str | None, reason: str, detail: str) -> None:
+    def _drop(self, source: str, url: str | None, reason: str, detail: str, outcome_url: str | None = None) -> None:
         self.drop_reasons[reason] += 1
         self.stats.inc_value("runlog/drop_count")
-        self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail)
+        # an article's drop is also remembered as its URL's outcome (url_outcomes)
+        self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail, outcome_url=outcome_url)
 
     def item_dropped(self, item, response, exception, spider):
         if isinstance(exception, DuplicateStory):
             return
         reason = exception.reason if isinstance(exception, DropStory) else "dropped"
         detail = exception.detail if isinstance(exception, DropStory) else str(exception)
-        self._drop(spider.name, item.get("url"), reason, detail)
+        self._drop(spider.name, item.get("url"), reason, detail, outcome_url=item.get("canonical_url") or item.get("url"))
 
     def item_error(self, item, response, spider, failure):
         """A pipeline raised (e.g. the store stayed locked past every retry)."""
@@ -89,10 +90,10 @@ class RunLog:
         self.stats.inc_value("runlog/error_count")
         self._drop(spider.name, getattr(response, "url", None), "spider_error", f"{failure.type.__name__}: {failure.value}")
 
-    def page_failed(self, url, reason, detail, source, kind):
+    def page_failed(self, url, reason, detail, source, kind, article_url=None):
         if reason in FETCH_ERRORS or reason.startswith(("http_", "fetch_error_")) or kind == "listing":
             self.stats.inc_value("runlog/error_count")
-        self._drop(source, url, reason, detail)
+        self._drop(source, url, reason, detail, outcome_url=article_url if kind == "article" else None)
         (self.listing_failures if kind == "listing" else self.article_failures).append((url, detail))
 
     def spider_closed(self, spider, reason):
@@ -115,7 +116,8 @@ class RunLog:
         listing_failed = stats.get("fetch/failed_listing_count", 0)
         # a source of which no page at all could be read has failed, whether the
         # requests errored or never left (e.g. start URLs outside allowed_domains)
-        failed = listing_ok == 0 and stats.get("article/page_count", 0) == 0 and not stats.get("incremental/skipped_known_count")
+        skipped = sum(stats.get(f"incremental/skipped_{k}_count", 0) for k in ("known", "remembered", "waiting"))
+        failed = listing_ok == 0 and stats.get("article/page_count", 0) == 0 and not skipped
         if failed:
             hosts = Counter()
             for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:
@@ -140,6 +142,9 @@ class RunLog:
             "errors": stats.get("runlog/error_count", 0),
             "stats": {k: v for k, v in stats.items()},
         }
+        # transient failures of this source waiting for a later run (url_outcomes)
+        fields["waiting"] = self.ctx.store.waiting_count(spider.name)
+        self.stats.set_value("outcomes/waiting_count", fields["waiting"])
         start = stats.get("start_time")
         fields["duration_s"] = round((datetime.now(timezone.utc) - start).total_seconds(), 3) if start else None
         flags = self.check_health(spider.name, stats, fields, failed)
@@ -149,7 +154,7 @@ class RunLog:
             self.ctx.store.record_health_flags(self.ctx.run_id, spider.name, flags)
             self.alert(spider.name, flags)
         logger.info(
-            "%s: run %d %s — stored %d, updated %d, duplicates %d, seen again %d, dropped %d %s",
+            "%s: run %d %s — stored %d, updated %d, duplicates %d, seen again %d, dropped %d %s, waiting %d",
             spider.name,
             self.ctx.run_id,
             fields["status"],
@@ -159,6 +164,7 @@ class RunLog:
             stats.get("dedupe/seen_again_count", 0),
             fields["dropped"],
             dict(self.drop_reasons) or "",
+            fields["waiting"],
         )
 
     def check_health(self, spider_name: str, stats: dict, fields: dict, failed: bool) -> list[Flag]:

@@ -25,7 +25,7 @@ from twisted.internet.error import (
 
 from ..extraction.dates import CHINA_TZ
 from ..ledger import ListingLedger
-from ..middlewares.incremental import AlreadyStored, NotModified
+from ..middlewares.incremental import NotModified, Skipped
 from ..middlewares.limits import REFUSAL_REASONS, Refused
 from ..signals import page_failed
 
@@ -111,26 +111,28 @@ class BaseNewsSpider(scrapy.Spider):
         # a duplicate request (another listing linked the same page): that one answers
         self.ledger.done(request.meta.get("from_listing"), ok=True)
 
-    def record_failure(self, url: str, reason: str, detail: str, *, kind: str) -> None:
+    def record_failure(self, url: str, reason: str, detail: str, *, kind: str, article_url: str | None = None) -> None:
         """Count, log and record (drops table) a page that did not become a story."""
         self.crawler.stats.inc_value(f"fetch/failed_{reason}_count")
         self.crawler.stats.inc_value(f"fetch/failed_{kind}_count")
         log = logger.error if kind == "listing" else logger.warning
         log("%s: %s %s — %s (%s)", self.name, "cannot read listing" if kind == "listing" else "dropped", url, detail, reason)
-        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind)
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind, article_url=article_url)
 
     def errback_page(self, failure):
         """Errback for article/text requests."""
         parent = failure.request.meta.get("from_listing")
-        if failure.check(AlreadyStored):
-            self.ledger.done(parent, ok=True)
-            return  # incremental skip: counted by the middleware, not a drop
+        if failure.check(Skipped):
+            # incremental skip: counted by the middleware, not a drop; a URL
+            # waiting to be retried keeps its listing incomplete (read again next run)
+            self.ledger.done(parent, ok=failure.value.settled)
+            return
         url = failed_url(failure)
         reason, detail = failure_reason(failure)
         self.crawler.stats.inc_value("fetch/failed_article_request_count")
         # a page that may come back (HTTP error, network) keeps its listing "incomplete"
         self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)
-        self.record_failure(url, reason, detail, kind="article")
+        self.record_failure(url, reason, detail, kind="article", article_url=failure.request.meta.get("article_url"))
 
     def errback_listing(self, failure):
         """Errback for start/list/feed requests: the source may be down."""

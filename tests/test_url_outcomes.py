@@ -168,3 +168,32 @@ def test_an_undated_page_is_refetched_until_the_cap(site):
     # given up: only a recrawl fetches it again
     _, stats = crawl(site, RETRY_LATER_MAX_ATTEMPTS=2)
     assert stats.get("article/page_count", 0) == 0
+
+
+def test_the_store_backs_off_doubling_and_gives_up_at_the_cap():
+    from datetime import datetime
+
+    from crawler.store import Store
+
+    store = Store.open(memory=True)
+    store.retry_base_hours, store.retry_max_attempts = 1.0, 3
+    run = store.start_run("urls")
+    url = f"{SITE}/a/flaky.html"
+    gaps = []
+    for _ in range(3):
+        store.record_drop(run, "urls", url + "?utm_source=x", "http_503", "HTTP status 503", outcome_url=url + "?utm_source=x")
+        row = store.url_outcome(url)  # remembered under the canonical URL
+        if row["next_attempt_at"]:
+            gaps.append((datetime.fromisoformat(row["next_attempt_at"]) - datetime.fromisoformat(row["last_at"])).total_seconds() / 3600)
+    assert gaps == [1.0, 2.0]
+    assert (row["attempts"], row["gave_up"], row["next_attempt_at"]) == (3, 1, None)
+    assert store.waiting_count("urls") == 0
+    # a listing's failure, or a reason that is not classed, is not remembered
+    store.record_drop(run, "urls", f"{SITE}/list.html", "http_503", "", outcome_url=None)
+    store.record_drop(run, "urls", f"{SITE}/b.html", "dropped", "", outcome_url=f"{SITE}/b.html")
+    assert store.url_outcome(f"{SITE}/list.html") is None and store.url_outcome(f"{SITE}/b.html") is None
+    # a permanent drop has no next attempt; a transient one counts as waiting
+    store.record_drop(run, "urls", f"{SITE}/c.html", "body_too_short", "", outcome_url=f"{SITE}/c.html")
+    store.record_drop(run, "urls", f"{SITE}/d.html", "timeout", "", outcome_url=f"{SITE}/d.html")
+    assert store.url_outcome(f"{SITE}/c.html")["next_attempt_at"] is None
+    assert store.waiting_count("urls") == 1 and store.settled_url(f"{SITE}/c.html") and not store.settled_url(f"{SITE}/d.html")

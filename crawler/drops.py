@@ -25,3 +25,37 @@ class DuplicateStory(DropItem):
 class StoppedEarly(IgnoreRequest):
     """A queued request thrown away because the crawl is stopping (a signal, the
     time budget, a full store): not a drop, the next run asks for it again."""
+
+
+# --- what a drop means for the next run (the ``url_outcomes`` table) -----------------
+# permanent: the page itself is the problem (its content, its size, a robots.txt
+# rule, a page that is gone); fetching it again would give the same answer, so
+# the next incremental run does not (a recrawl does).
+# transient: the site or the network failed this time; a later run retries with
+# growing intervals (RETRY_LATER_BASE_HOURS, doubling) until RETRY_LATER_MAX_ATTEMPTS.
+# A reason in neither set (e.g. ``dropped``, ``ignored``) is not remembered.
+PERMANENT_DROPS = frozenset({
+    "body_too_short", "empty_body", "no_title", "bad_title", "title_too_long", "no_outlet", "no_url",
+    "not_an_article", "not_html", "extraction_failed", "bad_publication_date", "no_publication_date",
+    "robots_disallowed", "http_400", "http_401", "http_404", "http_410", "http_451",
+    "page_too_large", "too_many_links", "url_too_long", "redirect_loop", "too_many_redirects",
+    "redirect_to_private_address",
+})
+TRANSIENT_DROPS = frozenset({
+    "timeout", "connection_refused", "connection_lost", "dns_error", "http_403", "http_408", "http_429",
+    "incomplete_multipage", "pipeline_error", "spider_error", "store_conflict",
+})
+
+
+def outcome_kind(reason: str) -> str | None:
+    """``permanent``, ``transient`` or None (not remembered) for a drop reason."""
+    if reason in PERMANENT_DROPS:
+        return "permanent"
+    if reason in TRANSIENT_DROPS or reason.startswith(("http_5", "fetch_error_")):
+        return "transient"
+    return None
+
+
+def retry_delay_hours(attempts: int, base_hours: float) -> float:
+    """Hours to wait after the ``attempts``-th failure: base, 2·base, 4·base …"""
+    return base_hours * 2 ** max(attempts - 1, 0)

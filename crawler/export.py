@@ -70,6 +70,7 @@ class ExportReport:
     unchanged: int = 0
     categories: set[str] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)   # one warning line per story not exported
+    undated: int = 0                                   # stories stored without a date: held back, no post yet
     cleaned: list[str] = field(default_factory=list)   # temp leftovers of killed exports, removed
 
     @property
@@ -232,6 +233,13 @@ def export_site(
     sql = "SELECT id, published_at, slug, tag, post FROM stories"
     if where:
         sql += " WHERE " + " AND ".join(where)
+    # an undated story has no post (its date belongs in the front matter and in
+    # the file name): held back and counted until a later fetch finds its date
+    report.undated = store.db.execute(
+        "SELECT count(*) FROM stories WHERE (published_at IS NULL OR post IS NULL)" + "".join(f" AND {w}" for w in where), params
+    ).fetchone()[0]
+    where.append("published_at IS NOT NULL AND post IS NOT NULL")
+    sql = "SELECT id, published_at, slug, tag, post FROM stories WHERE " + " AND ".join(where)
     try:
         for row in store.db.query(sql + " ORDER BY published_at, id", params):
             try:
@@ -244,7 +252,7 @@ def export_site(
             id_part = safe_component(row["id"])
             name = f"{day}-{id_part}.{ext}"
             folder, other = (folders["_posts"], folders[archive]) if cutoff is None or day >= cutoff else (folders[archive], folders["_posts"])
-            writer.write_if_changed(folder, name, harden_post(row["post"] or ""), report)
+            writer.write_if_changed(folder, name, harden_post(row["post"]), report)
             if name in other.files:
                 del other.files[name]
                 if _unlink(other.path / name):

@@ -28,17 +28,18 @@ def report(store: Store, runs: int = 10) -> str:
     out = []
     out.append("Stories by source:")
     out.append(_table(list(db.query(
-        "SELECT source, count(*) AS stories, min(published_at) AS earliest, max(published_at) AS latest FROM stories GROUP BY source ORDER BY source"
-    )), ["source", "stories", "earliest", "latest"]))
+        "SELECT source, count(*) AS stories, sum(published_at IS NULL) AS undated, min(published_at) AS earliest, "
+        "max(published_at) AS latest FROM stories GROUP BY source ORDER BY source"
+    )), ["source", "stories", "undated", "earliest", "latest"]))
     out.append("\nArrivals recorded as duplicates:")
     out.append(_table(list(db.query(
         "SELECT u.source, u.url, u.story_id FROM story_urls u WHERE u.relation = 'duplicate' ORDER BY u.first_seen DESC LIMIT 20"
     )), ["source", "url", "story_id"]))
     out.append(f"\nLatest {runs} runs:")
-    rows = list(db.query(f"SELECT id, spider, status, started_at, requests, stored, updated, duplicates, dropped, dropped_by_reason, errors FROM runs ORDER BY id DESC LIMIT {int(runs)}"))
+    rows = list(db.query(f"SELECT id, spider, status, started_at, requests, stored, updated, duplicates, dropped, dropped_by_reason, errors, waiting FROM runs ORDER BY id DESC LIMIT {int(runs)}"))
     for row in rows:
         row["dropped_by_reason"] = ", ".join(f"{k}={v}" for k, v in json.loads(row["dropped_by_reason"] or "{}").items())
-    out.append(_table(rows, ["id", "spider", "status", "started_at", "requests", "stored", "updated", "duplicates", "dropped", "dropped_by_reason", "errors"]))
+    out.append(_table(rows, ["id", "spider", "status", "started_at", "requests", "stored", "updated", "duplicates", "dropped", "dropped_by_reason", "errors", "waiting"]))
     return "\n".join(out)
 
 

@@ -97,6 +97,12 @@ RECRAWL_HOURS = 0
 # RUN_RECORDING (not set here: a project setting would outrank the commands'
 # defaults) is on for a crawl: run row, drops, health flags. The debug commands
 # (scrapy shell, parse, fetch, view, check) turn it off and only read the store.
+# An article URL that failed for a transient reason (5xx, timeout, connection
+# error) is tried again on later runs: after BASE hours, then 2×, 4× … and
+# given up after MAX_ATTEMPTS failures (recorded in url_outcomes). An undated
+# stored story is fetched again on the same schedule, to find its date.
+RETRY_LATER_BASE_HOURS = 1.0
+RETRY_LATER_MAX_ATTEMPTS = 5
 # Stop paginating a channel list once at least this share of a page's article
 # links are already known (lists are newest first).
 LISTING_STOP_KNOWN_SHARE = 0.5

@@ -12,17 +12,27 @@ from crawler.store import StoreComponent
 from crawler.drops import DuplicateStory
 
 
+def _dates_it(item: dict, story: dict) -> bool:
+    """The item brings a date to a story stored undated."""
+    return bool(item.get("published_at")) and not story.get("published_at")
+
+
 def classify(item: dict, by_url: dict | None, by_hash: dict | None) -> tuple[str, dict | None]:
     """Pure: ``new``, ``seen_again`` (same page, same text), ``changed`` (same
-    page, new text) or ``duplicate`` (another page with a stored story's text)."""
+    page, new text — or the same text with the date an undated story lacked)
+    or ``duplicate`` (another page with a stored story's text).
+
+    An undated story dedupes like any other (its content hash is unique), with
+    one exception: a dated page of the same text takes it over (``changed``),
+    so the text is published under that page's date instead of held back."""
     if by_url is not None:
         if by_url["content_hash"] == item.get("content_hash"):
-            return "seen_again", by_url
+            return ("changed" if _dates_it(item, by_url) else "seen_again"), by_url
         if by_hash is not None and by_hash["id"] != by_url["id"]:
             return "duplicate", by_hash
         return "changed", by_url
     if by_hash is not None:
-        return "duplicate", by_hash
+        return ("changed" if _dates_it(item, by_hash) else "duplicate"), by_hash
     return "new", None
 
 

@@ -36,6 +36,10 @@ def normalize(item: dict, *, slug_overrides: dict[str, str] | None = None) -> di
     out["slug"] = slugify(out["outlet"], slug_overrides)
     out["tag"] = f"{out['outlet']}新闻" if out["outlet"] else ""
     out["content_hash"] = content_hash(out["body_text"])
+    if not out.get("published_at"):
+        # stored undated, never dated with the crawl time: the stage says so
+        out["published_at"] = None
+        out["date_stage"] = "none"
     return out
 
 

@@ -19,6 +19,11 @@ class RenderPipeline:
         return cls(crawler.settings)
 
     def process_item(self, item):
+        if not item.get("published_at"):
+            # undated: no valid post (its date is in the front matter); stored
+            # with post NULL and rendered when a later fetch finds the date
+            item["post"] = None
+            return item
         try:
             to_post_date(item["published_at"])
         except (ValueError, OverflowError) as exc:  # e.g. year 9999 with a negative offset

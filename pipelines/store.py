@@ -29,7 +29,7 @@ def story_row(item: dict) -> dict:
         "body_html": item["body_html"],
         "body_text": item["body_text"],
         "digest": item.get("digest"),
-        "post": item["post"],
+        "post": item.get("post"),
         "content_hash": item["content_hash"],
         "extractor": item.get("extractor"),
         "encoding": item.get("encoding"),

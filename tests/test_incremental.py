@@ -3,6 +3,7 @@
 import shutil
 import signal
 import subprocess
+import sqlite3
 import time
 
 import pytest
@@ -110,8 +111,9 @@ def test_resumed_run_after_a_graceful_interrupt_matches_an_uninterrupted_one(tmp
 
 
 def test_an_article_that_failed_is_fetched_again_next_run(tmp_path, mirror_copy):
-    """A 503 on an article keeps its listing's validators unsaved: the next run
-    reads the (unchanged) listing again and stores the article once it is back."""
+    """A 503 on an article keeps its listing's validators unsaved: later runs
+    read the (unchanged) listing again, skip the article until its retry is due
+    (RETRY_LATER_BASE_HOURS), and store it once it is back."""
     root, mirror = mirror_copy
     store = tmp_path / "s.sqlite"
     page = root / "finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml"
@@ -122,9 +124,20 @@ def test_an_article_that_failed_is_fetched_again_next_run(tmp_path, mirror_copy)
     assert rows(store, "SELECT reason FROM drops WHERE url LIKE '%1800123.shtml'")[0]["reason"] == "http_503"
     first = run_stats(store)
     assert first[stats_keys.CONDITIONAL_WITHHELD] == 1  # the finance list page
+    assert rows(store, "SELECT waiting FROM runs ORDER BY id DESC LIMIT 1")[0]["waiting"] == 1
     sidecar.unlink()
+    # not due yet: not fetched, and the listing is still incomplete (no 304 next time either)
+    crawl("chinadevelopment", store, mirror)
+    waiting = run_stats(store)
+    assert waiting.get("incremental/skipped_waiting_count") == 1 and waiting.get("article/page_count", 0) == 0
+    assert waiting["conditional/withheld_count"] == 1 and waiting.get("listing/page_count") == 1
+    # an hour later (faked: the retry is made due) it is fetched and stored
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE url_outcomes SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
     crawl("chinadevelopment", store, mirror)
     assert rows(store, "SELECT id FROM stories WHERE id = 'chinadevelopment-1800123'")
+    assert not rows(store, "SELECT * FROM url_outcomes WHERE kind = 'transient'")
+    assert rows(store, "SELECT waiting FROM runs ORDER BY id DESC LIMIT 1")[0]["waiting"] == 0
     second = run_stats(store)
     assert second.get(stats_keys.ARTICLE_PAGES) == 1 and second.get(stats_keys.LISTING_PAGES) == 1
 

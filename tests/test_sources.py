@@ -129,7 +129,8 @@ def test_source_crawls_from_its_mirror(name, source_crawl):
     dead = [_key(url) for url in dead_pages(data)]
     stray = [line for line in result.stderr.splitlines() if " ERROR: " in line and not any(d in line for d in dead)]
     assert not stray, f"{name}: ERROR lines about pages that are not deliberately dead: {stray}"
-    stored = {_key(r["canonical_url"]): r for r in rows(store, "SELECT * FROM stories WHERE source = ?", [name])}
+    stored = {_key(r["canonical_url"]): r for r in rows(store, "SELECT * FROM stories WHERE source = ? AND published_at IS NOT NULL", [name])}
+    undated = {_key(r["canonical_url"]) for r in rows(store, "SELECT canonical_url FROM stories WHERE source = ? AND published_at IS NULL AND post IS NULL", [name])}
     for article in data["articles"]:
         story = stored.get(_key(article["url"]))
         assert story is not None, f"{name}: not stored: {article['url']}"
@@ -149,6 +150,9 @@ def test_source_crawls_from_its_mirror(name, source_crawl):
         assert _key(case["url"]) not in stored, f"{name}: {case['url']} must not be stored ({case['reason']})"
         if case["reason"] in ("http_404", "dead_link_404"):
             assert (_key(case["url"]), "http_404") in drops, f"{name}: no drop recorded for {case['url']}"
+        if case["reason"] == "no_publication_date":
+            # stored undated (no post), held back from the export until a date is found
+            assert _key(case["url"]) in undated, f"{name}: {case['url']} is not stored undated"
 
 
 def test_a_bad_selector_fails_when_the_template_is_declared():

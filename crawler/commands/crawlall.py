@@ -59,6 +59,8 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "duplicates": stats.get(stats_keys.DEDUPE_DUPLICATES, 0),
                 "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
                 "errors": stats.get(stats_keys.RUNLOG_ERRORS, 0),
+                # transient failures waiting for a later run (url_outcomes)
+                "waiting": stats.get(stats_keys.OUTCOMES_WAITING, 0),
                 "seconds": round(r.get("duration_s") or stats.get("elapsed_time_seconds") or 0.0, 1),
                 "health": "; ".join(f["check"] for f in r.get("health") or []) or "ok",
                 "why": r.get("why") or "",

@@ -79,5 +79,5 @@ class Command(ScrapyCommand):
         print(
             f"export: {len(report.written)} files written, {len(report.moved)} moved to/from the archive, "
             f"{report.unchanged} unchanged, {len(report.categories)} categories, "
-            f"{len(report.skipped)} stories skipped (bad date), {len(report.cleaned)} leftovers of interrupted exports removed → {args[0]}"
+            f"{len(report.skipped)} stories skipped (bad date), held back: {report.undated} undated (no publication date yet), {len(report.cleaned)} leftovers of interrupted exports removed → {args[0]}"
         )

@@ -153,13 +153,14 @@ class RunLog:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
         return True
 
-    def _drop(self, source: str, url: str | None, reason: str, detail: str) -> None:
+    def _drop(self, source: str, url: str | None, reason: str, detail: str, outcome_url: str | None = None) -> None:
         self.drop_reasons[reason] += 1
         self.stats.inc_value(stats_keys.RUNLOG_DROPS)
         if self.broken:
             return
         try:
-            self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail)
+            # an article's drop is also remembered as its URL's outcome (url_outcomes)
+            self.ctx.store.record_drop(self.ctx.run_id, source, url, reason, detail, outcome_url=outcome_url)
         except sqlite3.Error as exc:
             if not self._broken_store(exc):
                 raise
@@ -169,7 +170,7 @@ class RunLog:
             return
         reason = exception.reason if isinstance(exception, DropStory) else "dropped"
         detail = exception.detail if isinstance(exception, DropStory) else str(exception)
-        self._drop(spider.name, item.get("url"), reason, detail)
+        self._drop(spider.name, item.get("url"), reason, detail, outcome_url=item.get("canonical_url") or item.get("url"))
 
     def item_error(self, item, response, spider, failure):
         """A pipeline raised (e.g. the store stayed locked past every retry)."""
@@ -185,10 +186,10 @@ class RunLog:
         self.stats.inc_value(stats_keys.RUNLOG_ERRORS)
         self._drop(spider.name, getattr(response, "url", None), "spider_error", f"{failure.type.__name__}: {failure.value}")
 
-    def page_failed(self, url, reason, detail, source, kind):
+    def page_failed(self, url, reason, detail, source, kind, article_url=None):
         if reason in FETCH_ERRORS or reason.startswith(("http_", "fetch_error_")) or kind == "listing":
             self.stats.inc_value(stats_keys.RUNLOG_ERRORS)
-        self._drop(source, url, reason, detail)
+        self._drop(source, url, reason, detail, outcome_url=article_url if kind == "article" else None)
         (self.listing_failures if kind == "listing" else self.article_failures).append((url, detail))
 
     def spider_closed(self, spider, reason):
@@ -228,7 +229,8 @@ class RunLog:
         listing_failed = stats.get(stats_keys.FETCH_FAILED_LISTINGS, 0)
         # a source of which no page at all could be read has failed, whether the
         # requests errored or never left (e.g. start URLs outside allowed_domains)
-        failed = listing_ok == 0 and stats.get(stats_keys.ARTICLE_PAGES, 0) == 0 and not stats.get(stats_keys.INCREMENTAL_SKIPPED_KNOWN)
+        skipped = sum(stats.get(key, 0) for key in (stats_keys.INCREMENTAL_SKIPPED_KNOWN, stats_keys.INCREMENTAL_SKIPPED_REMEMBERED, stats_keys.INCREMENTAL_SKIPPED_WAITING))
+        failed = listing_ok == 0 and stats.get(stats_keys.ARTICLE_PAGES, 0) == 0 and not skipped
         # a crawl stopped early (signal, time budget) before anything failed says nothing
         # about the source: it is interrupted, not failed (e.g. a 120 s crawl delay
         # and a short budget: only robots.txt was fetched)
@@ -263,6 +265,9 @@ class RunLog:
             "errors": stats.get(stats_keys.RUNLOG_ERRORS, 0),
             "stats": {k: v for k, v in stats.items()},
         }
+        # transient failures of this source waiting for a later run (url_outcomes)
+        fields["waiting"] = self.ctx.store.waiting_count(spider.name)
+        self.stats.set_value(stats_keys.OUTCOMES_WAITING, fields["waiting"])
         start = stats.get("start_time")
         fields["duration_s"] = round((datetime.now(timezone.utc) - start).total_seconds(), 3) if start else None
         flags = [] if reason == "shutdown" or self.broken else self.check_health(spider.name, stats, fields, failed)
@@ -272,7 +277,7 @@ class RunLog:
             self.ctx.store.record_health_flags(self.ctx.run_id, spider.name, flags)
             self.alert(spider.name, flags)
         logger.info(
-            "%s: run %d %s — stored %d, updated %d, duplicates %d, seen again %d, dropped %d %s",
+            "%s: run %d %s — stored %d, updated %d, duplicates %d, seen again %d, dropped %d %s, waiting %d",
             spider.name,
             self.ctx.run_id,
             fields["status"],
@@ -282,6 +287,7 @@ class RunLog:
             stats.get(stats_keys.DEDUPE_SEEN_AGAIN, 0),
             fields["dropped"],
             dict(self.drop_reasons) or "",
+            fields["waiting"],
         )
 
     def check_health(self, spider_name: str, stats: dict, fields: dict, failed: bool) -> list[Flag]:

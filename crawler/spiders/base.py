@@ -13,7 +13,7 @@ from ..extraction.dates import CHINA_TZ
 from ..drops import StoppedEarly
 from ..failures import PERMANENT_FAILURES, failure_reason
 from ..ledger import ListingLedger
-from ..middlewares.incremental import AlreadyStored, NotModified
+from ..middlewares.incremental import NotModified, Skipped
 from ..signals import page_failed
 
 logger = logging.getLogger(__name__)
@@ -69,20 +69,22 @@ class BaseNewsSpider(scrapy.Spider):
         # a duplicate request (another listing linked the same page): that one answers
         self.ledger.done(request.meta.get("from_listing"), ok=True)
 
-    def record_failure(self, url: str, reason: str, detail: str, *, kind: str) -> None:
+    def record_failure(self, url: str, reason: str, detail: str, *, kind: str, article_url: str | None = None) -> None:
         """Count, log and record (drops table) a page that did not become a story."""
         self.crawler.stats.inc_value(stats_keys.fetch_failed(reason))
         self.crawler.stats.inc_value(stats_keys.fetch_failed(kind))
         log = logger.error if kind == "listing" else logger.warning
         log("%s: %s %s — %s (%s)", self.name, "cannot read listing" if kind == "listing" else "dropped", url, detail, reason)
-        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind)
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, detail=detail, source=self.name, kind=kind, article_url=article_url)
 
     def errback_page(self, failure):
         """Errback for article/text requests."""
         parent = failure.request.meta.get("from_listing")
-        if failure.check(AlreadyStored):
-            self.ledger.done(parent, ok=True)
-            return  # incremental skip: counted by the middleware, not a drop
+        if failure.check(Skipped):
+            # incremental skip: counted by the middleware, not a drop; a URL
+            # waiting to be retried keeps its listing incomplete (read again next run)
+            self.ledger.done(parent, ok=failure.value.settled)
+            return
         if failure.check(StoppedEarly):
             self.ledger.done(parent, ok=False)
             return  # thrown away by a stopping crawl: the next run asks again, not a drop
@@ -91,7 +93,7 @@ class BaseNewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(stats_keys.FETCH_FAILED_ARTICLE_REQUESTS)
         # a page that may come back (HTTP error, network) keeps its listing "incomplete"
         self.ledger.done(parent, ok=reason in PERMANENT_FAILURES)
-        self.record_failure(url, reason, detail, kind="article")
+        self.record_failure(url, reason, detail, kind="article", article_url=failure.request.meta.get("article_url"))
 
     def errback_listing(self, failure):
         """Errback for start/list/feed requests: the source may be down."""

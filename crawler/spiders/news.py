@@ -96,7 +96,8 @@ class NewsSpider(BaseNewsSpider):
             return None
 
     def is_known(self, url: str) -> bool:
-        return get_run_context(self.crawler).store.known_url(url)
+        # a remembered permanent drop counts too: a list page of them is not "new"
+        return get_run_context(self.crawler).store.settled_url(url)
 
     # --- discovery -------------------------------------------------------------------
     def _ledgered(self, response, reader, **kwargs):
@@ -264,11 +265,11 @@ class NewsSpider(BaseNewsSpider):
     def _read_article(self, response, hints: Hints):
         self.crawler.stats.inc_value(stats_keys.ARTICLE_PAGES)
         if not isinstance(response, TextResponse):
-            self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article")
+            self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article", article_url=response.meta.get("article_url"))
             return None
         problem = page_problem(response.body, self.settings.getint("MAX_PAGE_BYTES"), self.settings.getint("MAX_PAGE_LINKS"))
         if problem:
-            self.record_failure(response.url, *problem, kind="article")
+            self.record_failure(response.url, *problem, kind="article", article_url=response.meta.get("article_url"))
             return None
         source = self.source_of(response.url)
         # the feed's or sitemap's date and title are a stage of the extraction chain, so that
@@ -279,7 +280,7 @@ class NewsSpider(BaseNewsSpider):
         )
         self.crawler.stats.inc_value(stats_keys.extracted_by(result.extractor))
         if result.error:
-            self.record_failure(response.url, "extraction_failed", result.error, kind="article")
+            self.record_failure(response.url, "extraction_failed", result.error, kind="article", article_url=response.meta.get("article_url"))
             return None
         partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding)
         return self._next_page_or_item(response, partial, hints, source)
@@ -290,7 +291,7 @@ class NewsSpider(BaseNewsSpider):
         result = extract_article(response.text, response.url, source=source, fetched_at=self.now()) if isinstance(response, TextResponse) else None
         if result is None or result.error or not result.body_html:
             detail = result.error if result is not None and result.error else "continuation page has no body"
-            self.record_failure(partial.first_url, "incomplete_multipage", f"page {page} ({response.url}): {detail}", kind="article")
+            self.record_failure(partial.first_url, "incomplete_multipage", f"page {page} ({response.url}): {detail}", kind="article", article_url=partial.first_url)
             return None
         partial.bodies.append(result.body_html)
         return self._next_page_or_item(response, partial, hints, source, page)
@@ -300,7 +301,7 @@ class NewsSpider(BaseNewsSpider):
         page = failure.request.cb_kwargs["page"]
         _, detail = failure_reason(failure)
         self.ledger.done(failure.request.meta.get("from_listing"), ok=False)
-        self.record_failure(partial.first_url, "incomplete_multipage", f"page {page}: {detail}", kind="article")
+        self.record_failure(partial.first_url, "incomplete_multipage", f"page {page}: {detail}", kind="article", article_url=partial.first_url)
 
     def _next_page_or_item(self, response, partial: PartialArticle, hints: Hints, source, page: int = 1):
         if source is not None and source.continuation and page < MAX_ARTICLE_PAGES:

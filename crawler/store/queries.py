@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+from ..drops import outcome_kind, retry_delay_hours
+from ..urls import canonicalize
 from . import schema
 from .connection import connect, retry_when_locked, utcnow
 
@@ -28,7 +31,21 @@ def _first(rows) -> dict | None:
     return next(iter(rows), None)
 
 
+def _canonical(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return canonicalize(url)
+    except ValueError:
+        return url
+
+
 class Store:
+    # the retry-later schedule of transient failures and undated stories
+    # (RETRY_LATER_BASE_HOURS, RETRY_LATER_MAX_ATTEMPTS; set per crawl by get_run_context)
+    retry_base_hours: float = 1.0
+    retry_max_attempts: int = 5
+
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
@@ -81,6 +98,27 @@ class Store:
     def story_published_at(self, canonical_url: str) -> str | None:
         story = self.story_by_canonical_url(canonical_url)
         return story["published_at"] if story else None
+
+    def settled_url(self, canonical_url: str) -> bool:
+        """Known as a story, or remembered as a permanent drop: nothing new to
+        expect there (what list pagination counts as known)."""
+        if self.known_url(canonical_url):
+            return True
+        outcome = self.url_outcome(canonical_url)
+        return outcome is not None and outcome["kind"] == "permanent"
+
+    def url_outcome(self, canonical_url: str) -> dict | None:
+        """The remembered outcome of an article URL (``url_outcomes`` row), or None."""
+        return _first(self.db["url_outcomes"].rows_where("canonical_url = ?", [canonical_url], limit=1))
+
+    def waiting_count(self, source: str | None = None) -> int:
+        """Transient failures waiting for a later run (not given up)."""
+        sql = "SELECT count(*) FROM url_outcomes WHERE kind = 'transient' AND gave_up = 0"
+        params = []
+        if source is not None:
+            sql += " AND source = ?"
+            params.append(source)
+        return self.db.execute(sql, params).fetchone()[0]
 
     def validators(self, url: str) -> dict | None:
         return _first(self.db["http_validators"].rows_where("url = ?", [url], select="etag, last_modified, checked_at"))
@@ -154,6 +192,7 @@ class Store:
                 [values[c] for c in STORY_COLUMNS],
             )
             self._upsert_url(db, row["id"], row, "original", run_id, now)
+            self._settle_stored(db, row, now)
 
     @retry_when_locked
     def update_story(self, story_id: str, row: dict, run_id: int | None) -> None:
@@ -172,6 +211,10 @@ class Store:
                 [row.get(c) for c in changing] + [now, story_id],
             )
             self._upsert_url(db, story_id, row, "original", run_id, now)
+            if row.get("published_at") and old.get("canonical_url") and old["canonical_url"] != row["canonical_url"]:
+                # an undated story taken over by a dated page of the same text: its date is found
+                db.execute("DELETE FROM url_outcomes WHERE canonical_url = ?", [old["canonical_url"]])
+            self._settle_stored(db, row, now)
 
     @retry_when_locked
     def record_arrival(self, story_id: str, row: dict, relation: str, run_id: int | None) -> None:
@@ -180,6 +223,45 @@ class Store:
         with self.db.atomic() as db:
             db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", [now, story_id])
             self._upsert_url(db, story_id, row, relation, run_id, now)
+            url = row["canonical_url"]
+            outcome = db.execute("SELECT kind FROM url_outcomes WHERE canonical_url = ?", [url]).fetchone()
+            if outcome is not None and outcome[0] == "undated" and not row.get("published_at"):
+                # an undated story fetched again, still without a date: try again later
+                self._record_outcome(db, url, row.get("source"), "no_publication_date", "undated", now)
+            elif outcome is not None:
+                db.execute("DELETE FROM url_outcomes WHERE canonical_url = ?", [url])
+
+    def _settle_stored(self, db: sqlite_utils.Database, row: dict, now: str) -> None:
+        """A stored page: its outcome is settled — unless it has no date, which
+        a later fetch may find (it is tried again on the retry-later schedule)."""
+        if row.get("published_at"):
+            db.execute("DELETE FROM url_outcomes WHERE canonical_url = ?", [row["canonical_url"]])
+        else:
+            self._record_outcome(db, row["canonical_url"], row.get("source"), "no_publication_date", "undated", now)
+
+    def _record_outcome(self, db: sqlite_utils.Database, url: str, source: str | None, reason: str, kind: str, now: str) -> None:
+        """Remember the outcome of one more attempt at ``url``. Transient and
+        undated outcomes wait ``retry_delay_hours`` (doubling) before the next
+        attempt and are given up after ``retry_max_attempts``; a permanent
+        one is not tried again (unless a recrawl asks)."""
+        old = db.execute("SELECT kind, attempts, first_at FROM url_outcomes WHERE canonical_url = ?", [url]).fetchone()
+        attempts = (old[1] if old and old[0] == kind else 0) + 1
+        first_at = old[2] if old else now
+        next_at, gave_up = None, 0
+        if kind != "permanent":
+            if attempts >= self.retry_max_attempts:
+                gave_up = 1
+            else:
+                delay = timedelta(hours=retry_delay_hours(attempts, self.retry_base_hours))
+                next_at = (datetime.fromisoformat(now) + delay).isoformat(timespec="seconds")
+        db.execute(
+            """INSERT INTO url_outcomes (canonical_url, source, reason, kind, attempts, first_at, last_at, next_attempt_at, gave_up)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (canonical_url) DO UPDATE SET source = excluded.source, reason = excluded.reason,
+               kind = excluded.kind, attempts = excluded.attempts, last_at = excluded.last_at,
+               next_attempt_at = excluded.next_attempt_at, gave_up = excluded.gave_up""",
+            [url, source, reason, kind, attempts, first_at, now, next_at, gave_up],
+        )
 
     @staticmethod
     def _upsert_url(db: sqlite_utils.Database, story_id: str, row: dict, relation: str, run_id: int | None, now: str) -> None:
@@ -223,12 +305,24 @@ class Store:
             )
 
     @retry_when_locked
-    def record_drop(self, run_id: int | None, source: str, url: str | None, reason: str, detail: str | None) -> None:
+    def record_drop(
+        self, run_id: int | None, source: str, url: str | None, reason: str, detail: str | None,
+        *, outcome_url: str | None = None,
+    ) -> None:
+        """A page that did not become a story (``drops``), and — for an article
+        URL (``outcome_url``) whose reason is classed permanent or transient
+        (``crawler.drops.outcome_kind``) — its remembered outcome, in one
+        transaction. Listings are never remembered: they are read every run."""
+        now = utcnow()
+        kind = outcome_kind(reason) if outcome_url else None
         with self.db.atomic() as db:
             db.execute(
                 "INSERT INTO drops (run_id, source, url, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
-                [run_id, source, url, reason, (detail or "")[:2000], utcnow()],
+                [run_id, source, url, reason, (detail or "")[:2000], now],
             )
+            canonical = _canonical(outcome_url)
+            if kind and canonical and not self.known_url(canonical):
+                self._record_outcome(db, canonical, source, reason, kind, now)
 
 
 def store_problem(path: str | Path | None) -> str | None:

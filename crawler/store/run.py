@@ -73,8 +73,11 @@ def get_run_context(crawler) -> RunContext:
     middlewares, extensions and the spider all reach the same one)."""
     ctx = _contexts.get(crawler)
     if ctx is None:
-        settings = crawler.settings
-        ctx = RunContext(Store.open(settings.get("STORE_PATH")), crawler.spidercls.name, settings.getbool("RUN_RECORDING", True))
+        store = Store.open(crawler.settings.get("STORE_PATH"))
+        # the retry-later schedule of transient failures and undated stories
+        store.retry_base_hours = crawler.settings.getfloat("RETRY_LATER_BASE_HOURS", Store.retry_base_hours)
+        store.retry_max_attempts = crawler.settings.getint("RETRY_LATER_MAX_ATTEMPTS", Store.retry_max_attempts)
+        ctx = RunContext(store, crawler.spidercls.name, crawler.settings.getbool("RUN_RECORDING", True))
         _contexts[crawler] = ctx
     return ctx
 

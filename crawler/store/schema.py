@@ -209,3 +209,36 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 def applied(db: sqlite_utils.Database) -> list[str]:
     """Names of the migrations this store has recorded, in the order applied."""
     return [m.name for m in MIGRATIONS.applied(db)]
+
+
+@MIGRATIONS()
+def m006_url_outcomes_undated_stories(db: sqlite_utils.Database) -> None:
+    """No article lost for want of a date, every outcome remembered.
+
+    ``stories.published_at`` and ``stories.post`` may be NULL: a page whose
+    date cannot be found is stored undated (no Jekyll post, the date is in its
+    front matter) and held back by the export. SQLite cannot relax NOT NULL
+    in place: sqlite-utils ``transform`` rebuilds the table (rows, indexes and
+    the references of story_urls / story_changes kept; foreign keys deferred
+    inside this transaction and checked before it ends).
+
+    ``url_outcomes``: the last outcome of an article URL that did not become a
+    story (or became an undated one), read before the next request leaves."""
+    db["stories"].transform(not_null={"published_at": False, "post": False})
+    db.execute(
+        """
+        CREATE TABLE url_outcomes (
+            canonical_url TEXT PRIMARY KEY,
+            source TEXT,
+            reason TEXT NOT NULL,
+            kind TEXT NOT NULL,            -- permanent | transient | undated
+            attempts INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            next_attempt_at TEXT,          -- transient/undated: not fetched again before this (UTC)
+            gave_up INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_url_outcomes_source ON url_outcomes(source, kind, gave_up)")
+    db.execute("ALTER TABLE runs ADD COLUMN waiting INTEGER")

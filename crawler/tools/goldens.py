@@ -17,7 +17,8 @@ count become the golden entries that ``tests/test_sources.py`` checks:
   entry holds (``quirks``, ``listed_in``, ``editor``, notes …) is kept.
 - ``not_stored``: existing entries are kept (they say why a page is not a
   story, e.g. a ``skip_url`` page never fetched); pages the crawl dropped are
-  added with the drop reason.
+  added with the drop reason, and pages stored undated (held back from the
+  export until a date is found) with the reason ``no_publication_date``.
 - ``errors``: the run's error count — the deliberately dead pages.
 
 Review the diff before committing: a changed entry is a changed behaviour.
@@ -157,8 +158,10 @@ def generate(name: str, mirror_url: str) -> dict:
         result = crawl(name, mirror_url, store)
         if result.returncode != 0 or not store.is_file():
             raise SystemExit(f"{name}: the crawl failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-        stories = _rows(store, "SELECT * FROM stories ORDER BY canonical_url")
+        stories = _rows(store, "SELECT * FROM stories WHERE published_at IS NOT NULL ORDER BY canonical_url")
         drops = _rows(store, "SELECT url, reason FROM drops")
+        # an undated story is stored but not published: a not_stored entry, as before
+        drops += _rows(store, "SELECT url, 'no_publication_date' AS reason FROM stories WHERE published_at IS NULL")
         errors = _rows(store, "SELECT errors FROM runs ORDER BY id DESC LIMIT 1")[0]["errors"]
     return build(name, stories, drops, errors, old)
 

@@ -78,6 +78,7 @@ INCREMENTAL_SKIPPED_KNOWN = "incremental/skipped_known_count"
 INCREMENTAL_RECRAWLED = "incremental/recrawled_count"
 INCREMENTAL_SKIPPED_REMEMBERED = "incremental/skipped_remembered_count"  # a permanent drop of an earlier run
 INCREMENTAL_SKIPPED_WAITING = "incremental/skipped_waiting_count"        # a transient failure not due yet
+VALIDATE_UNDATED = "validate/undated_count"  # stored with no publication date (held back from export)
 INCREMENTAL_RETRIED = "incremental/retried_count"
 INCREMENTAL_UNDATED_REFETCH = "incremental/undated_refetch_count"
 OUTCOMES_WAITING = "outcomes/waiting_count"  # URLs waiting for a later run (url_outcomes)

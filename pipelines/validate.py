@@ -47,7 +47,7 @@ class ValidatePipeline:
     def process_item(self, item):
         found = problems(dict(item), min_body_chars=self.min_body_chars, max_title_chars=self.max_title_chars, require_date=False)
         if not item.get("published_at"):
-            self.stats.inc_value("validate/undated_count")
+            self.stats.inc_value(stats_keys.VALIDATE_UNDATED)
         if found:
             reason, detail = found[0]
             self.stats.inc_value(stats_keys.validate_dropped(reason))

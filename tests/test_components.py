@@ -250,7 +250,7 @@ def test_an_article_goes_through_every_pipeline_into_the_store(site_crawler):
 
 @pytest.mark.parametrize(
     "over, reason",
-    [({"title": ""}, "no_title"), ({"published_at": None}, "no_publication_date"), ({"body_html": "<p>短</p>", "body_text": ""}, "body_too_short")],
+    [({"title": ""}, "no_title"), ({"body_html": "<p>短</p>", "body_text": ""}, "body_too_short")],
 )
 def test_a_half_empty_article_is_dropped_with_its_reason(site_crawler, over, reason):
     crawler = site_crawler()

@@ -14,7 +14,7 @@ import pytest
 
 from crawler.drops import outcome_kind, retry_delay_hours
 
-from .conftest import MIRROR_DIR, PROJECT, rows, run_crawl
+from .helpers import MIRROR_DIR, PROJECT, rows, run_crawl
 
 SITE = "http://news.test"
 GENERIC = MIRROR_DIR / "generic.example.test" / "news" / "2022"

@@ -398,7 +398,8 @@ def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | 
             include_comments=True,
             date_extraction_params=DATE_PARAMS,
         )
-    except Exception:  # a library failure on one page is a missing opinion, not a crash
+    except Exception as exc:  # a library failure on one page is a missing opinion, not a crash
+        logger.warning("trafilatura failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
     if doc is None:
         return None

@@ -22,6 +22,7 @@ class ArticleItem(scrapy.Item):
     date_raw = scrapy.Field()
     published_at = scrapy.Field()
     date_stage = scrapy.Field()      # which step found the date (site_meta_line, metadata:…, url, api)
+    date_precision = scrapy.Field()  # year, month, day, minute or second (not stored yet)
     body_html = scrapy.Field()
     body_text = scrapy.Field()
     digest = scrapy.Field()          # aggregator rolling feed: lead shown as a quote

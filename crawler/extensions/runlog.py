@@ -127,7 +127,8 @@ class RunLog:
             logger.warning("%s: %d of %d listing pages failed", spider.name, listing_failed, listing_failed + listing_ok)
         fields = {
             "status": "failed" if failed else "finished",
-            "finish_reason": reason,
+            "finish_reason": reason,  # Scrapy's close reason: "finished" even for a failed source
+            "failure_cause": self.stats.get_value("source/failed") if failed else None,
             "requests": stats.get("downloader/request_count", 0),
             "responses": stats.get("downloader/response_count", 0),
             "stored": stats.get("store/stored_count", 0),

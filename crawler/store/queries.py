@@ -14,14 +14,17 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
-from . import schema
+from . import fts, schema
 from .connection import connect, retry_when_locked, utcnow
+from .times import time_columns
 
 STORY_COLUMNS = (
     "id", "url", "canonical_url", "source", "site", "outlet", "editor", "slug", "tag", "title",
-    "published_at", "date_raw", "date_stage", "title_stage", "body_html", "body_text", "digest", "post",
-    "content_hash", "extractor", "encoding", "first_seen", "last_seen",
+    "published_at", "date_raw", "date_stage", "date_precision", "title_stage", "body_html", "body_text", "digest",
+    "post", "content_hash", "extractor", "encoding", "first_seen", "last_seen",
 )
+# derived from the columns above on every write (crawler/store/times.py)
+DERIVED_COLUMNS = ("published_utc", "published_day", "first_seen_day")
 
 
 def _first(rows) -> dict | None:
@@ -36,6 +39,7 @@ class Store:
     def open(cls, path: str | Path | None = None, *, memory: bool = False) -> "Store":
         """Open (creating if needed) and migrate the store at ``path``."""
         db = connect(path, memory=memory)
+        fts.register(db.conn)
         schema.migrate(db)
         return cls(db)
 
@@ -134,11 +138,15 @@ class Store:
         now = utcnow()
         values = {c: row.get(c) for c in STORY_COLUMNS}
         values["first_seen"] = values["last_seen"] = now
+        values.update(time_columns(values))
+        columns = STORY_COLUMNS + DERIVED_COLUMNS
         with self.db.atomic() as db:
-            db.execute(
-                f"INSERT INTO stories ({', '.join(STORY_COLUMNS)}) VALUES ({', '.join('?' * len(STORY_COLUMNS))})",
-                [values[c] for c in STORY_COLUMNS],
-            )
+            rowid = db.execute(
+                f"INSERT INTO stories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [values[c] for c in columns],
+            ).lastrowid
+            # the search index is written in the same transaction as the story
+            fts.index_story(db, rowid, values["title"], values["body_text"])
             self._upsert_url(db, row["id"], row, "original", run_id, now)
 
     @retry_when_locked
@@ -148,14 +156,23 @@ class Store:
         now = utcnow()
         changing = [c for c in STORY_COLUMNS if c not in ("id", "first_seen", "last_seen", "canonical_url")]
         old = self.story_by_id(story_id) or {}
+        values = {c: row.get(c) for c in changing}
+        derived = time_columns(values)
+        values.update(date_precision=derived["date_precision"], published_utc=derived["published_utc"],
+                      published_day=derived["published_day"])
+        changing += ["published_utc", "published_day"]
         with self.db.atomic() as db:
+            found = db.execute("SELECT rowid FROM stories WHERE id = ?", [story_id]).fetchone()
+            if found:
+                fts.unindex_story(db, found[0], old.get("title"), old.get("body_text"))
+                fts.index_story(db, found[0], values["title"], values["body_text"])
             db.execute(
                 "INSERT INTO story_changes (story_id, run_id, changed_at, old_hash, new_hash, old_title, new_title) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [story_id, run_id, now, old.get("content_hash"), row.get("content_hash"), old.get("title"), row.get("title")],
             )
             db.execute(
                 f"UPDATE stories SET {', '.join(f'{c} = ?' for c in changing)}, last_seen = ? WHERE id = ?",
-                [row.get(c) for c in changing] + [now, story_id],
+                [values[c] for c in changing] + [now, story_id],
             )
             self._upsert_url(db, story_id, row, "original", run_id, now)
 

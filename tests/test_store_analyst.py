@@ -235,3 +235,12 @@ def test_an_existing_store_gets_the_columns_index_and_views(tmp_path):
     plan = " ".join(str(r) for r in store.db.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM stories WHERE published_day = '2022-06-08'"))
     assert "idx_stories_published_day" in plan
     store.close()
+
+
+def test_refresh_derived_after_a_change_by_hand():
+    store = Store.open(memory=True)
+    store.insert_story(_row(1, title="中国经济"), None)
+    store.db.execute("UPDATE stories SET published_at = '2022-06-09T01:00:00+08:00', title = '地方财政' WHERE id = 's1'")
+    assert store.refresh_derived() == 1
+    assert store.db.execute("SELECT published_day, published_utc FROM stories").fetchone() == ("2022-06-09", "2022-06-08T17:00:00Z")
+    assert _fts_ids(store.db, "财政") == {"s1"} and _fts_ids(store.db, "经济") == set()

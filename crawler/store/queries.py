@@ -196,6 +196,21 @@ class Store:
         )
 
     @retry_when_locked
+    def refresh_derived(self) -> int:
+        """Write the derived time columns and the search index of every story again
+        (after ``stories`` was changed by hand, not through this class); the count."""
+        with self.db.atomic() as db:
+            rows = db.execute("SELECT rowid, published_at, date_raw, date_precision, first_seen FROM stories").fetchall()
+            for rowid, published_at, date_raw, precision, first_seen in rows:
+                cols = time_columns({"published_at": published_at, "date_raw": date_raw, "date_precision": precision, "first_seen": first_seen})
+                db.execute(
+                    "UPDATE stories SET published_utc = ?, published_day = ?, date_precision = ?, first_seen_day = ? WHERE rowid = ?",
+                    [cols["published_utc"], cols["published_day"], cols["date_precision"], cols["first_seen_day"], rowid],
+                )
+            fts.rebuild(db)
+        return len(rows)
+
+    @retry_when_locked
     def start_run(self, spider: str) -> int:
         with self.db.atomic() as db:
             # a run of this spider still marked running did not end cleanly

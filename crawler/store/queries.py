@@ -162,9 +162,11 @@ class Store:
                       published_day=derived["published_day"])
         changing += ["published_utc", "published_day"]
         with self.db.atomic() as db:
-            found = db.execute("SELECT rowid FROM stories WHERE id = ?", [story_id]).fetchone()
+            # the indexed text as it is now, read inside the transaction: a contentless index
+            # is told exactly the values it holds
+            found = db.execute("SELECT rowid, title, body_text FROM stories WHERE id = ?", [story_id]).fetchone()
             if found:
-                fts.unindex_story(db, found[0], old.get("title"), old.get("body_text"))
+                fts.unindex_story(db, found[0], found[1], found[2])
                 fts.index_story(db, found[0], values["title"], values["body_text"])
             db.execute(
                 "INSERT INTO story_changes (story_id, run_id, changed_at, old_hash, new_hash, old_title, new_title) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -25,6 +25,8 @@ def story_row(item: dict) -> dict:
         "published_at": item["published_at"],
         "date_raw": item.get("date_raw"),
         "date_stage": item.get("date_stage"),
+        # None: the store infers it from date_raw (crawler/store/times.py)
+        "date_precision": item.get("date_precision"),
         "title_stage": item.get("title_stage"),
         "body_html": item["body_html"],
         "body_text": item["body_text"],

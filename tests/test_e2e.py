@@ -155,8 +155,10 @@ def test_unreachable_source_fails_with_one_clear_line(tmp_path, spider):
     assert "Traceback (most recent call last)" not in result.stderr
     failed = [line for line in result.stderr.splitlines() if line.startswith(f"{spider}: FAILED")]
     assert len(failed) == 1 and "connection refused" in failed[0]
-    run = rows(tmp_path / "s.sqlite", "SELECT status FROM runs")[0]
+    run = rows(tmp_path / "s.sqlite", "SELECT status, finish_reason, failure_cause FROM run_summary")[0]
     assert run["status"] == "failed"
+    # Scrapy's close reason stays "finished"; the cause is a column, not only inside the stats JSON
+    assert run["finish_reason"] == "finished" and "connection refused" in run["failure_cause"]
 
 
 def test_http_error_on_listing_fails_the_source(tmp_path, mirror_url):

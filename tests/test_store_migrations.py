@@ -21,17 +21,20 @@ TABLES = ["stories", "story_urls", "runs", "drops", "story_changes", "health_fla
 ALL = [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
 
 
-def _dump(path: Path, like: dict | None = None) -> dict[str, list[tuple]]:
-    """Every row of every table; with ``like`` (an earlier dump), only the
-    columns that dump had (later migrations add columns, never change rows)."""
+def _columns(path: Path) -> dict[str, list[str]]:
     conn = sqlite3.connect(path)
     try:
-        out = {}
-        for t in TABLES:
-            columns = like["_columns"][t] if like else [r[1] for r in conn.execute(f"PRAGMA table_info({t})")]
-            out[t] = conn.execute(f"SELECT {', '.join(columns)} FROM {t} ORDER BY {'id' if 'id' in columns else 'rowid'}").fetchall()
-            out.setdefault("_columns", {})[t] = columns
-        return out
+        return {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in TABLES}
+    finally:
+        conn.close()
+
+
+def _dump(path: Path, columns: dict[str, list[str]] | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table; only ``columns`` when given (later migrations add columns)."""
+    columns = columns or _columns(path)
+    conn = sqlite3.connect(path)
+    try:
+        return {t: conn.execute(f"SELECT {', '.join(columns[t])} FROM {t} ORDER BY rowid").fetchall() for t in TABLES}
     finally:
         conn.close()
 
@@ -47,6 +50,7 @@ def schema3_store(tmp_path) -> Path:
 
 
 def test_a_schema_3_store_is_adopted_with_every_row_intact(schema3_store):
+    old_columns = _columns(schema3_store)
     before = _dump(schema3_store)
     assert sqlite3.connect(schema3_store).execute("PRAGMA user_version").fetchone()[0] == 3
     assert all(before[t] for t in TABLES), "the fixture holds rows in every table"
@@ -56,7 +60,7 @@ def test_a_schema_3_store_is_adopted_with_every_row_intact(schema3_store):
     story_id = before["stories"][0][0]
     assert store.story_by_id(story_id)["id"] == story_id
     store.close()
-    assert _dump(schema3_store, like=before) == before
+    assert _dump(schema3_store, old_columns) == before
     # and it is a working store: a new run goes on from the old ids
     store = Store.open(schema3_store)
     assert store.applied_migrations() == ALL

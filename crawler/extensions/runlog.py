@@ -252,7 +252,8 @@ class RunLog:
             status = "finished"
         fields = {
             "status": status,
-            "finish_reason": reason,
+            "finish_reason": reason,  # Scrapy's close reason
+            "failure_cause": self.stats.get_value(stats_keys.SOURCE_FAILED) if status == "failed" else None,
             "requests": stats.get(stats_keys.DOWNLOADER_REQUESTS, 0),
             "responses": stats.get(stats_keys.DOWNLOADER_RESPONSES, 0),
             "stored": stats.get(stats_keys.STORE_STORED, 0),

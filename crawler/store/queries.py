@@ -17,14 +17,17 @@ from sqlite_utils.db import NotFoundError
 
 from ..drops import outcome_kind, retry_delay_hours
 from ..urls import canonicalize
-from . import schema
+from . import fts, schema
 from .connection import connect, retry_when_locked, utcnow
+from .times import time_columns
 
 STORY_COLUMNS = (
     "id", "url", "canonical_url", "source", "site", "outlet", "editor", "slug", "tag", "title",
-    "published_at", "date_raw", "date_stage", "title_stage", "body_html", "body_text", "digest", "post",
-    "content_hash", "extractor", "encoding", "first_seen", "last_seen",
+    "published_at", "date_raw", "date_stage", "date_precision", "title_stage", "body_html", "body_text", "digest",
+    "post", "content_hash", "extractor", "encoding", "first_seen", "last_seen",
 )
+# derived from the columns above on every write (crawler/store/times.py)
+DERIVED_COLUMNS = ("published_utc", "published_day", "first_seen_day")
 
 
 def _first(rows) -> dict | None:
@@ -53,6 +56,7 @@ class Store:
     def open(cls, path: str | Path | None = None, *, memory: bool = False) -> "Store":
         """Open (creating if needed) and migrate the store at ``path``."""
         db = connect(path, memory=memory)
+        fts.register(db.conn)
         schema.migrate(db)
         return cls(db)
 
@@ -186,11 +190,15 @@ class Store:
         now = utcnow()
         values = {c: row.get(c) for c in STORY_COLUMNS}
         values["first_seen"] = values["last_seen"] = now
+        values.update(time_columns(values))
+        columns = STORY_COLUMNS + DERIVED_COLUMNS
         with self.db.atomic() as db:
-            db.execute(
-                f"INSERT INTO stories ({', '.join(STORY_COLUMNS)}) VALUES ({', '.join('?' * len(STORY_COLUMNS))})",
-                [values[c] for c in STORY_COLUMNS],
-            )
+            rowid = db.execute(
+                f"INSERT INTO stories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [values[c] for c in columns],
+            ).lastrowid
+            # the search index is written in the same transaction as the story
+            fts.index_story(db, rowid, values["title"], values["body_text"])
             self._upsert_url(db, row["id"], row, "original", run_id, now)
             self._settle_stored(db, row, now)
 
@@ -201,14 +209,25 @@ class Store:
         now = utcnow()
         changing = [c for c in STORY_COLUMNS if c not in ("id", "first_seen", "last_seen", "canonical_url")]
         old = self.story_by_id(story_id) or {}
+        values = {c: row.get(c) for c in changing}
+        derived = time_columns(values)
+        values.update(date_precision=derived["date_precision"], published_utc=derived["published_utc"],
+                      published_day=derived["published_day"])
+        changing += ["published_utc", "published_day"]
         with self.db.atomic() as db:
+            # the indexed text as it is now, read inside the transaction: a contentless index
+            # is told exactly the values it holds
+            found = db.execute("SELECT rowid, title, body_text FROM stories WHERE id = ?", [story_id]).fetchone()
+            if found:
+                fts.unindex_story(db, found[0], found[1], found[2])
+                fts.index_story(db, found[0], values["title"], values["body_text"])
             db.execute(
                 "INSERT INTO story_changes (story_id, run_id, changed_at, old_hash, new_hash, old_title, new_title) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [story_id, run_id, now, old.get("content_hash"), row.get("content_hash"), old.get("title"), row.get("title")],
             )
             db.execute(
                 f"UPDATE stories SET {', '.join(f'{c} = ?' for c in changing)}, last_seen = ? WHERE id = ?",
-                [row.get(c) for c in changing] + [now, story_id],
+                [values[c] for c in changing] + [now, story_id],
             )
             self._upsert_url(db, story_id, row, "original", run_id, now)
             if row.get("published_at") and old.get("canonical_url") and old["canonical_url"] != row["canonical_url"]:
@@ -273,6 +292,21 @@ class Store:
             """,
             [row["canonical_url"], row["source"], story_id, row["url"], row.get("outlet"), relation, now, now, run_id],
         )
+
+    @retry_when_locked
+    def refresh_derived(self) -> int:
+        """Write the derived time columns and the search index of every story again
+        (after ``stories`` was changed by hand, not through this class); the count."""
+        with self.db.atomic() as db:
+            rows = db.execute("SELECT rowid, published_at, date_raw, date_precision, first_seen FROM stories").fetchall()
+            for rowid, published_at, date_raw, precision, first_seen in rows:
+                cols = time_columns({"published_at": published_at, "date_raw": date_raw, "date_precision": precision, "first_seen": first_seen})
+                db.execute(
+                    "UPDATE stories SET published_utc = ?, published_day = ?, date_precision = ?, first_seen_day = ? WHERE rowid = ?",
+                    [cols["published_utc"], cols["published_day"], cols["date_precision"], cols["first_seen_day"], rowid],
+                )
+            fts.rebuild(db)
+        return len(rows)
 
     @retry_when_locked
     def start_run(self, spider: str) -> int:

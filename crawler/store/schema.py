@@ -20,7 +20,9 @@ import logging
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import fts
 from .connection import retry_when_locked
+from .times import time_columns
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +183,58 @@ def m003_title_stage(db: sqlite_utils.Database) -> None:
     """Where the title came from (site rule, metadata, generic, a feed's hint…)."""
     db.execute("ALTER TABLE stories ADD COLUMN title_stage TEXT")
 
+
+
+# The analyst's views: names an analyst can guess, ``source`` for the spider/source
+# everywhere (``runs.spider`` is ``source`` here), ``outlet`` for the 来源.
+VIEWS = {
+    "stories_per_outlet_day": """
+        SELECT published_day AS day, source, outlet, count(*) AS stories
+        FROM stories GROUP BY published_day, source, outlet
+        ORDER BY day DESC, stories DESC""",
+    "latest_stories": """
+        SELECT id, published_at, published_day, source, outlet, title, url
+        FROM stories ORDER BY published_utc DESC, id""",
+    "run_summary": """
+        SELECT id AS run_id, spider AS source, started_at, finished_at, status, finish_reason, failure_cause,
+               duration_s, requests, responses, stored, updated, duplicates, dropped, errors
+        FROM runs ORDER BY id DESC""",
+    "drops_by_reason": """
+        SELECT source, reason, count(*) AS drops, max(at) AS last_at
+        FROM drops GROUP BY source, reason ORDER BY drops DESC, source, reason""",
+}
+
+
+@MIGRATIONS()
+def m005_analyst_columns_fts_views(db: sqlite_utils.Database) -> None:
+    """Time columns in UTC and in the source's day, date precision, indexes for the
+    common filters, the failure cause of a run as a column, Chinese full-text
+    search (``stories_fts``, bigrams) and the analyst's views (README, store schema)."""
+    for column in ("published_utc", "published_day", "date_precision", "first_seen_day"):
+        db.execute(f"ALTER TABLE stories ADD COLUMN {column} TEXT")
+    rows = db.execute("SELECT rowid, published_at, date_raw, first_seen FROM stories").fetchall()
+    for rowid, published_at, date_raw, first_seen in rows:
+        cols = time_columns({"published_at": published_at, "date_raw": date_raw, "first_seen": first_seen})
+        db.execute(
+            "UPDATE stories SET published_utc = ?, published_day = ?, date_precision = ?, first_seen_day = ? WHERE rowid = ?",
+            [cols["published_utc"], cols["published_day"], cols["date_precision"], cols["first_seen_day"], rowid],
+        )
+    db.execute("CREATE INDEX idx_stories_published_day ON stories(published_day, source, outlet)")
+    db.execute("CREATE INDEX idx_stories_published_utc ON stories(published_utc)")
+    db.execute("CREATE INDEX idx_stories_outlet ON stories(outlet, published_day)")
+    db.execute("CREATE INDEX idx_stories_first_seen ON stories(first_seen)")
+    db.execute("CREATE INDEX idx_drops_source_reason ON drops(source, reason, at)")
+    db.execute("CREATE INDEX idx_runs_spider ON runs(spider, id)")
+    # the cause of a failed run was only inside the stats JSON
+    db.execute("ALTER TABLE runs ADD COLUMN failure_cause TEXT")
+    db.execute(
+        """UPDATE runs SET failure_cause = json_extract(stats, '$."source/failed"')
+           WHERE status = 'failed' AND json_valid(stats)"""
+    )
+    db.execute(fts.CREATE_SQL)
+    fts.rebuild(db)
+    for name, sql in VIEWS.items():
+        db.execute(f"CREATE VIEW {name} AS {sql.strip()}")
 
 @retry_when_locked
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -6,17 +6,20 @@ from __future__ import annotations
 import re
 
 from crawler.codes import DROP_REASONS, STAGE_CODES, known_reason
-from crawler.middlewares.limits import REFUSAL_REASONS
+from crawler.failures import REFUSAL_REASONS
 from crawler.tools.codes import DOC, render
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 # the places a reason code is written as a literal
 _REASON_RE = re.compile(
+    r"""^\s*\("([a-z][a-z0-9_]+)",\s*"[^"\n]*",\s*[A-Z_]+\),?$|"""
     r"""(?:record_failure\([^,\n]+,\s*|_unreadable\([^,\n]+,\s*|DropStory\(|Refused\(|SitemapLimit\(|"""
     r"""found\.append\(\(|problem=|_drop\([^,\n]+,[^,\n]+,\s*)"([a-z][a-z0-9_]+)"(?=\s*[,)])"""
     # failure_reason: return "dns_error", "DNS lookup failed …"
     r"""|return\s+"([a-z][a-z0-9_]+)",\s*f?\""""
+    # crawler/failures.py: ("dns_error", "DNS lookup failed …", ERROR_CLASSES),
+    , re.M,
 )
 _NOT_REASONS = {"sitemap", "url", "script", "feed", "metadata", "title", "urls", "spider", "file", "replace", "hints"}
 

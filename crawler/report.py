@@ -27,6 +27,7 @@ from .store import Store
 PALETTE = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
     "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F",
+    "#1B9E77", "#7570B3", "#E7298A", "#66A61E", "#A6761D", "#666666", "#8DD3C7", "#BC80BD",
 ]
 STATUS_COLOURS = {"finished": "#009E73", "running": "#56B4E9", "interrupted": "#E69F00", "failed": "#D55E00"}
 
@@ -209,12 +210,12 @@ def html_report(data: dict[str, list[dict]], title: str = "Syndication crawler r
     for name, heading, blurb, chart in sections:
         body.append(f'<section id="{name}"><h2>{_esc(heading)}</h2><p>{_esc(blurb)}</p>{chart}')
         if name == "runs" and failed:
-            body.append("<table><tr><th>run</th><th>source</th><th>status</th><th>cause</th><th>errors</th></tr>" + "".join(
+            body.append("<table><caption>Runs that failed, were interrupted or met errors</caption><tr><th>run</th><th>source</th><th>status</th><th>cause</th><th>errors</th></tr>" + "".join(
                 f"<tr><td>{_esc(r['run_id'])}</td><td>{_esc(r['source'])}</td><td>{_esc(r['status'])}</td>"
                 f"<td>{_esc(r['failure_cause'] or r['finish_reason'] or '')}</td><td>{_esc(r['errors'])}</td></tr>" for r in failed
             ) + "</table>")
         if name == "most_syndicated" and syndicated:
-            body.append("<table><tr><th>story</th><th>outlet</th><th>arrivals</th><th>sources</th></tr>" + "".join(
+            body.append("<table><caption>Most syndicated stories</caption><tr><th>story</th><th>outlet</th><th>arrivals</th><th>sources</th></tr>" + "".join(
                 f"<tr><td>{_esc(r['title'])}</td><td>{_esc(r['outlet'])}</td><td>{_esc(r['arrivals'])}</td><td>{_esc(r['sources'])}</td></tr>"
                 for r in syndicated
             ) + "</table>")
@@ -225,7 +226,7 @@ h1{font-size:22px}h2{font-size:17px;margin:28px 0 4px}section p{color:#555;margi
 .chart{display:block;max-width:100%;height:auto}.tick{font-size:10px;fill:#444}
 .legend{margin:4px 0 0 48px}.key{display:inline-block;margin-right:12px}
 .key i{display:inline-block;width:10px;height:10px;margin-right:4px}
-table{border-collapse:collapse;margin-top:8px}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
+table{border-collapse:collapse;margin-top:8px}caption{text-align:left;font-weight:600;padding:4px 0}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}
 """
     return (
         f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>{_esc(title)}</title>'

@@ -362,3 +362,31 @@ def test_search_plugin_replaces_datasettes_phrase_search(store, tmp_path, monkey
         expected = {r["id"] for r in rows(copy, "SELECT id FROM stories WHERE title LIKE ? OR body_text LIKE ?", (f"%{text}%",) * 2)}
         assert {r["id"] for r in got["rows"]} == expected, text
     assert asked == ["经济", "数字经济", "经"]
+
+
+def test_html_report_keeps_page_text_inert():
+    """A title from a page cannot end a data block or add markup to the report."""
+    from crawler.report import html_report
+
+    hostile = '</script><script>alert(1)</script><b onmouseover="x">'
+    data = {
+        "stories_per_outlet_day": [{"day": "2026-12-01", "outlet": hostile, "stories": 2}],
+        "extraction_paths": [], "drop_reasons": [],
+        "runs": [{"run_id": 1, "source": hostile, "started_at": "", "status": "failed", "finish_reason": None,
+                  "failure_cause": hostile, "duration_s": 1.5, "requests": 1, "stored": 0, "dropped": 0, "errors": 1}],
+        "most_syndicated": [{"id": "a", "title": hostile, "outlet": hostile, "arrivals": 3, "sources": 2}],
+    }
+    doc = lxml.html.fromstring(html_report(data))
+    scripts = doc.xpath("//script")
+    assert [s.get("type") for s in scripts] == ["application/json"] * 5
+    assert json.loads(doc.xpath("//script[@id='data-most_syndicated']")[0].text) == data["most_syndicated"]
+    assert not doc.xpath("//b") and not doc.xpath("//*[@onmouseover]")
+    assert doc.xpath("//p[@class='empty']")  # the empty charts say so
+
+
+def test_scrapy_datasette_without_a_store_says_so(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "datasette", "-s", f"STORE_PATH={tmp_path / 'none.sqlite'}"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2 and "no store at" in result.stderr and "Traceback" not in result.stderr

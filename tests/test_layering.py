@@ -27,7 +27,8 @@ LAYERS = [
     ),
     ("sources", ["crawler.sources"]),
     ("store", ["crawler.store"]),
-    ("components", ["crawler.spiders", "crawler.middlewares", "crawler.extensions", "pipelines", "crawler.export", "crawler.report"]),
+    ("components", ["crawler.spiders", "crawler.middlewares", "crawler.extensions", "pipelines", "crawler.export", "crawler.report",
+                    "crawler.analyst"]),
     ("commands", ["crawler.commands", "crawler.batch_extract", "crawler.tools"]),
 ]
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}

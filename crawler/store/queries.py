@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+from .. import syndication
 from . import schema
 from .connection import connect, retry_when_locked, utcnow
 
@@ -24,20 +25,28 @@ STORY_COLUMNS = (
 )
 
 
+# The columns crawler.syndication reads of a story (its own _Store reads the same ones
+# when it rebuilds): the incremental path passes exactly these, so a rebuild replays it.
+MATCHING_COLUMNS = ("id", "title", "body_text", "published_at", "first_seen", "outlet")
+
+
 def _first(rows) -> dict | None:
     return next(iter(rows), None)
 
 
 class Store:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, syndication_config: syndication.Config | None = None):
         self.db = db
+        # thresholds of near-duplicate matching (SYNDICATION_* settings)
+        self.syndication_config = syndication_config or syndication.Config()
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, memory: bool = False) -> "Store":
+    def open(cls, path: str | Path | None = None, *, memory: bool = False,
+             syndication_config: syndication.Config | None = None) -> "Store":
         """Open (creating if needed) and migrate the store at ``path``."""
         db = connect(path, memory=memory)
         schema.migrate(db)
-        return cls(db)
+        return cls(db, syndication_config)
 
     def applied_migrations(self) -> list[str]:
         return schema.applied(self.db)
@@ -130,7 +139,9 @@ class Store:
                 )
 
     @retry_when_locked
-    def insert_story(self, row: dict, run_id: int | None) -> None:
+    def insert_story(self, row: dict, run_id: int | None) -> syndication.Assignment:
+        """Store a new story and put it in its syndication cluster, in one
+        transaction (a story is never stored without a cluster_id)."""
         now = utcnow()
         values = {c: row.get(c) for c in STORY_COLUMNS}
         values["first_seen"] = values["last_seen"] = now
@@ -140,11 +151,14 @@ class Store:
                 [values[c] for c in STORY_COLUMNS],
             )
             self._upsert_url(db, row["id"], row, "original", run_id, now)
+            return syndication.assign(db, {c: values[c] for c in MATCHING_COLUMNS}, self.syndication_config)
 
     @retry_when_locked
-    def update_story(self, story_id: str, row: dict, run_id: int | None) -> None:
+    def update_story(self, story_id: str, row: dict, run_id: int | None) -> syndication.Assignment:
         """The same page with new content: the story row takes the new content,
-        and the change is recorded in ``story_changes``."""
+        the change is recorded in ``story_changes``, and the story is matched
+        again (it may join or merge clusters; a cluster is never split — run
+        ``scrapy clusters --rebuild`` after mass changes)."""
         now = utcnow()
         changing = [c for c in STORY_COLUMNS if c not in ("id", "first_seen", "last_seen", "canonical_url")]
         old = self.story_by_id(story_id) or {}
@@ -158,6 +172,9 @@ class Store:
                 [row.get(c) for c in changing] + [now, story_id],
             )
             self._upsert_url(db, story_id, row, "original", run_id, now)
+            story = dict(zip(MATCHING_COLUMNS, db.execute(
+                f"SELECT {', '.join(MATCHING_COLUMNS)} FROM stories WHERE id = ?", [story_id]).fetchone()))
+            return syndication.assign(db, story, self.syndication_config)
 
     @retry_when_locked
     def record_arrival(self, story_id: str, row: dict, relation: str, run_id: int | None) -> None:

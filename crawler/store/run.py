@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import weakref
 
+from .. import syndication
 from .queries import Store
 
 
@@ -67,7 +68,9 @@ def get_run_context(crawler) -> RunContext:
     middlewares, extensions and the spider all reach the same one)."""
     ctx = _contexts.get(crawler)
     if ctx is None:
-        ctx = RunContext(Store.open(crawler.settings.get("STORE_PATH")), crawler.spidercls.name)
+        store = Store.open(crawler.settings.get("STORE_PATH"),
+                           syndication_config=syndication.Config.from_settings(crawler.settings))
+        ctx = RunContext(store, crawler.spidercls.name)
         _contexts[crawler] = ctx
     return ctx
 

@@ -20,6 +20,7 @@ from scrapy.exceptions import UsageError
 from twisted.internet import task
 
 from ..store import Store, store_problem
+from ..syndication import stats as syndication_stats
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
 
@@ -49,6 +50,9 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "new": stats.get("store/stored_count", 0),
                 "updated": stats.get("store/updated_count", 0),
                 "duplicates": stats.get("dedupe/duplicate_count", 0),
+                # near-duplicates: stories that founded a cluster / joined one as a copy
+                "new_clusters": stats.get(syndication_stats.NEW_CLUSTER_COUNT, 0),
+                "copies": stats.get(syndication_stats.COPY_COUNT, 0),
                 "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
                 "errors": stats.get("runlog/error_count", 0),
                 "seconds": round(r.get("duration_s") or stats.get("elapsed_time_seconds") or 0.0, 1),

@@ -1,6 +1,7 @@
 """Print what the store holds: stories per source, the latest runs, drops.
 
     python -m crawler.report [--store data/stories.sqlite] [--runs 10]
+    python -m crawler.report syndication [--store …] [--top 20] [--json]   (crawler/cluster_report.py)
 """
 
 from __future__ import annotations
@@ -42,7 +43,17 @@ def report(store: Store, runs: int = 10) -> str:
     return "\n".join(out)
 
 
+def syndication_main(argv) -> int:
+    """The ``syndication`` subcommand: clusters of near-duplicate copies (crawler/cluster_report.py)."""
+    from . import cluster_report
+
+    return cluster_report.main(argv)
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["syndication"]:
+        return syndication_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=os.environ.get("CRAWLER_STORE_PATH", "data/stories.sqlite"))
     parser.add_argument("--runs", type=int, default=10)

@@ -27,7 +27,7 @@ LAYERS = [
     ),
     ("sources", ["crawler.sources"]),
     ("store", ["crawler.store"]),
-    ("components", ["crawler.spiders", "crawler.middlewares", "crawler.extensions", "pipelines", "crawler.export", "crawler.report"]),
+    ("components", ["crawler.spiders", "crawler.middlewares", "crawler.extensions", "pipelines", "crawler.export", "crawler.report", "crawler.cluster_report"]),
     ("commands", ["crawler.commands", "crawler.batch_extract", "crawler.tools"]),
 ]
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}

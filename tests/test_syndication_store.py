@@ -236,6 +236,25 @@ def test_insert_and_update_assign_clusters_in_the_same_transaction(tmp_path):
     store.close()
 
 
+def test_rebuild_replays_the_crawl_order_within_one_second(tmp_path):
+    """first_seen has whole seconds: the copy stored first founded the cluster, even when
+    the origin published earlier arrived in the same second."""
+    from crawler.syndication import rebuild
+
+    store = Store.open(tmp_path / "s.sqlite")
+    a = invented_paragraphs("unit-a")
+    store.insert_story(_row("z-late-copy", a[:-1], "2024-06-03T09:30:00+08:00", "人民网"), None)
+    store.insert_story(_row("a-origin", a, "2024-06-03T08:00:00+08:00", "新华社") | {"content_hash": "o"}, None)
+    store.db.execute("UPDATE stories SET first_seen = '2024-06-03T02:00:00+00:00'")   # one second
+    store.db.execute("UPDATE clusters SET last_changed = '2024-06-03T02:00:00+00:00'")   # as assign() writes it
+    before = snapshot(store.db)
+    assert {r[1] for r in before["stories"]} == {"z-late-copy"}
+    with store.db.atomic():
+        rebuild(store.db)
+    assert snapshot(store.db) == before
+    store.close()
+
+
 def test_a_failed_assignment_leaves_no_story(tmp_path, monkeypatch):
     import crawler.syndication
 

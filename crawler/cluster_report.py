@@ -55,6 +55,8 @@ def totals(store: Store) -> dict:
         "syndicated_clusters": q("SELECT count(*) FROM clusters WHERE stories > 1").fetchone()[0],
         "copies": q("SELECT count(*) FROM syndication WHERE is_origin = 0").fetchone()[0],
         "merges": q("SELECT count(*) FROM cluster_merges").fetchone()[0],
+        # byte-identical copies are not stories of their own: arrivals of the stored one
+        "exact_duplicate_arrivals": q("SELECT count(*) FROM story_urls WHERE relation = 'duplicate'").fetchone()[0],
         "without_cluster": q("SELECT count(*) FROM stories WHERE cluster_id IS NULL").fetchone()[0],
     }
 
@@ -68,7 +70,8 @@ def format_report(data: dict) -> str:
 
     t = data["totals"]
     out = [f"Syndication: {t['stories']} stories in {t['clusters']} clusters; {t['syndicated_clusters']} clusters "
-           f"hold copies ({t['copies']} copies), {t['merges']} merges, {t['without_cluster']} stories without a cluster."]
+           f"hold copies ({t['copies']} copies), {t['merges']} merges, {t['without_cluster']} stories without a cluster; "
+           f"{t['exact_duplicate_arrivals']} exact duplicates recorded as arrivals (not counted as copies below)."]
     out.append("\nMost syndicated stories:")
     rows = [dict(r, origin_title=(r["origin_title"] or "")[:40]) for r in data["most_syndicated"]]
     out.append(_table(rows, ["stories", "outlets", "first_published", "origin_outlet", "origin_title", "cluster_id"]))

@@ -1,7 +1,8 @@
 """Syndication benchmark: clustering quality on a generated set, and cost per story at scale.
 
     .venv/bin/python bench/syndication.py quality [--split dev|heldout] [--text]
-    .venv/bin/python bench/syndication.py cost [--sizes 10000,100000,1000000] [--db /tmp/synd-cost.sqlite]
+    .venv/bin/python bench/syndication.py cost [--sizes 10000,100000,1000000] [--db /tmp/synd-cost.sqlite] [--cache-mb 64]
+    .venv/bin/python bench/syndication.py crawl [--split dev|heldout|both] [--keep DIR]
 
 quality: builds the set with bench/syndication_set.py in a temporary folder, extracts every
 page with the project's extractor (crawler.extraction.article.extract_article, as a crawl
@@ -15,6 +16,16 @@ keys each; bulk-loaded), then times `assign()` (index probes, candidate verifica
 inserts and cluster update) for real stories from the dev set at that size, inside a
 transaction that is rolled back, so each size measures the same new stories. Reports ms per
 story (median and p90), the 48 index probes alone, bytes per stored story and the file size.
+`--cache-mb` sets SQLite's page cache as the store's connection does (64 MB; 2 = SQLite's default).
+
+crawl: the real thing. Builds the set's mirror in a temporary folder, serves it with
+`python -m crawler.mirror_server` on 127.0.0.1, runs `scrapy crawl urls -a file=urls.txt` in a
+separate process into a new store (normalize → validate → dedupe → render → store, which assigns
+the clusters), and scores pairwise precision/recall over pages from the store: a page's cluster
+is the cluster_id of the story it was stored as or arrived at (exact duplicates are arrivals);
+a page the crawl dropped counts as a cluster of its own. Then crawls again (nothing may change:
+same clusters, no new story), and rebuilds a copy of the store (`scrapy clusters --rebuild`),
+which must reproduce the incremental clusters exactly.
 """
 
 from __future__ import annotations
@@ -43,8 +54,10 @@ STORIES_DDL = ("CREATE TABLE stories (id TEXT PRIMARY KEY, title TEXT, body_text
                "published_at TEXT, first_seen TEXT, outlet TEXT)")
 
 
-def make_store(path=":memory:"):
+def make_store(path=":memory:", cache_mb: int | None = None):
     conn = sqlite3.connect(path, isolation_level=None)
+    if cache_mb:
+        conn.execute(f"PRAGMA cache_size = -{int(cache_mb) * 1024}")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(STORIES_DDL)
     for stmt in stories_columns_ddl():
@@ -147,13 +160,13 @@ def _bulk_synthetic(conn, start: int, n: int, rng):
     conn.execute("CREATE INDEX lsh_bands_sig ON lsh_bands(sig_id)")
 
 
-def cost(sizes: list[int], db: Path, probes: int = 200) -> list[dict]:
+def cost(sizes: list[int], db: Path, probes: int = 200, cache_mb: int | None = None) -> list[dict]:
     import numpy as np
     if db.exists():
         db.unlink()
     for suffix in ("-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
-    conn = make_store(str(db))
+    conn = make_store(str(db), cache_mb)
     conn.execute("PRAGMA synchronous=NORMAL")
     rng = np.random.default_rng(10)
     with tempfile.TemporaryDirectory(prefix="synd-set-") as tmp:
@@ -199,6 +212,115 @@ def cost(sizes: list[int], db: Path, probes: int = 200) -> list[dict]:
     return results
 
 
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scrapy_crawl(urls_file: Path, mirror_url: str, store: Path, log: Path) -> float:
+    """One `scrapy crawl urls` process against the mirror; seconds taken."""
+    import subprocess
+    t0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "urls", "-a", f"file={urls_file}",
+           "-s", f"MIRROR_URL={mirror_url}", "-s", f"STORE_PATH={store}", "-s", "LOG_LEVEL=INFO",
+           # a local mirror: no politeness delays (the crawl's own defaults are for real sites)
+           "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ROBOTSTXT_OBEY=False"]
+    with open(log, "ab") as out:
+        subprocess.run(cmd, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT, check=True)
+    return time.perf_counter() - t0
+
+
+def store_clusters(store: Path, urls: list[str]) -> dict[str, str]:
+    """page URL → cluster_id from the store (own story or the story it arrived at)."""
+    conn = sqlite3.connect(store)
+    pred = {}
+    for url in urls:
+        row = conn.execute("SELECT s.cluster_id FROM story_urls u JOIN stories s ON s.id = u.story_id "
+                           "WHERE u.url = ? LIMIT 1", (url,)).fetchone()
+        pred[url] = row[0] if row and row[0] else f"missing:{url}"
+    conn.close()
+    return pred
+
+
+def store_state(store: Path) -> dict:
+    from crawler.syndication import snapshot
+    conn = sqlite3.connect(store)
+    try:
+        snap = snapshot(conn)
+        snap["story_count"] = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+        snap["content"] = conn.execute("SELECT id, content_hash FROM stories ORDER BY id").fetchall()
+        return snap
+    finally:
+        conn.close()
+
+
+def crawl_quality(split: str, keep: Path | None = None) -> dict:
+    import shutil
+    import subprocess
+    tmp = Path(tempfile.mkdtemp(prefix="synd-crawl-"))
+    work = keep or tmp
+    work.mkdir(parents=True, exist_ok=True)
+    mirror = work / f"mirror-{split}"
+    info = build(mirror, split)
+    truth_rows = [json.loads(line) for line in open(mirror / "truth.jsonl", encoding="utf-8")]
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "crawler.mirror_server", str(mirror), "--port", str(port)],
+                              cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        store = work / f"store-{split}.sqlite"
+        for p in (store, Path(f"{store}-wal"), Path(f"{store}-shm")):
+            p.unlink(missing_ok=True)
+        log = work / f"crawl-{split}.log"
+        seconds = scrapy_crawl(mirror / "urls.txt", f"http://127.0.0.1:{port}", store, log)
+        first = store_state(store)
+        urls = [r["url"] for r in truth_rows]
+        pred = store_clusters(store, urls)
+        truth = {r["url"]: r["story"] for r in truth_rows}
+        prec, rec, tp, fp, fn = pairwise(truth, pred)
+        conn = sqlite3.connect(store)
+        stored = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+        arrivals = conn.execute("SELECT count(*) FROM story_urls WHERE relation = 'duplicate'").fetchone()[0]
+        drops = dict(conn.execute("SELECT reason, count(*) FROM drops GROUP BY reason").fetchall())
+        merges = conn.execute("SELECT count(*) FROM cluster_merges").fetchone()[0]
+        no_cluster = conn.execute("SELECT count(*) FROM stories WHERE cluster_id IS NULL").fetchone()[0]
+        conn.close()
+        # a second crawl of the same mirror changes nothing
+        second_s = scrapy_crawl(mirror / "urls.txt", f"http://127.0.0.1:{port}", store, log)
+        second_unchanged = store_state(store) == first
+        # the rebuild command on a copy reproduces the incremental clusters
+        copy = work / f"store-{split}-rebuilt.sqlite"
+        copy.unlink(missing_ok=True)
+        conn = sqlite3.connect(store)
+        conn.execute("VACUUM INTO ?", (str(copy),))
+        conn.close()
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "scrapy", "clusters", "--rebuild", "--store", str(copy)],
+                       cwd=PROJECT, check=True, stdout=subprocess.DEVNULL)
+        rebuild_s = time.perf_counter() - t0
+        rebuilt = store_state(copy)
+        copy.unlink()
+        rebuild_equal = {k: rebuilt[k] for k in ("stories", "clusters", "merges")} == \
+                        {k: first[k] for k in ("stories", "clusters", "merges")}
+    finally:
+        server.terminate()
+        server.wait()
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return {"split": split, "pages": len(urls), "stories": info["stories"], "stored": stored,
+            "exact_duplicate_arrivals": arrivals, "drops": drops,
+            "clusters": len(set(pred.values())), "precision": round(prec, 4), "recall": round(rec, 4),
+            "tp": tp, "fp": fp, "fn": fn, "merges": merges, "stories_without_cluster": no_cluster,
+            "crawl_s": round(seconds, 1), "second_crawl_s": round(second_s, 1),
+            "second_crawl_unchanged": second_unchanged, "rebuild_s": round(rebuild_s, 1),
+            "rebuild_equals_incremental": rebuild_equal}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -211,7 +333,25 @@ def main(argv=None):
     c = sub.add_parser("cost")
     c.add_argument("--sizes", default="10000,100000,1000000")
     c.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "synd-cost.sqlite")
+    c.add_argument("--cache-mb", type=int, default=64, help="SQLite page cache (the store uses 64 MB; 2 = SQLite's default)")
+    w = sub.add_parser("crawl")
+    w.add_argument("--split", choices=("dev", "heldout", "both"), default="both")
+    w.add_argument("--keep", type=Path, help="keep the mirror, stores and crawl logs in this folder")
     args = ap.parse_args(argv)
+    if args.cmd == "crawl":
+        splits = ("dev", "heldout") if args.split == "both" else (args.split,)
+        res = []
+        for split in splits:
+            res.append(crawl_quality(split, args.keep))
+            print(json.dumps(res[-1], ensure_ascii=False), flush=True)
+        print("| split | pages | stories | stored | exact-duplicate arrivals | dropped | precision | recall | FP pairs | FN pairs "
+              "| merges | 2nd crawl unchanged | rebuild = incremental | crawl s |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in res:
+            print(f"| {r['split']} | {r['pages']} | {r['stories']} | {r['stored']} | {r['exact_duplicate_arrivals']} | "
+                  f"{sum(r['drops'].values())} | {r['precision']} | {r['recall']} | {r['fp']} | {r['fn']} | {r['merges']} | "
+                  f"{r['second_crawl_unchanged']} | {r['rebuild_equals_incremental']} | {r['crawl_s']} |")
+        return
     if args.cmd == "quality":
         splits = ("dev", "heldout") if args.split == "both" else (args.split,)
         cfg = Config(window_days=args.window_days, figure_tolerance=args.figure_tolerance)
@@ -224,7 +364,7 @@ def main(argv=None):
         for r in res:
             print(r["split"], "missed pairs by edit:", json.dumps(r["missed_pairs_by_edit"], ensure_ascii=False))
     else:
-        res = cost([int(s) for s in args.sizes.split(",")], args.db)
+        res = cost([int(s) for s in args.sizes.split(",")], args.db, cache_mb=args.cache_mb)
         print("| stored stories | ms per new story (median) | p90 | index probes ms (median) | store MB | bytes per story | bulk load s |")
         print("|---|---|---|---|---|---|---|")
         for r in res:

@@ -195,6 +195,22 @@ def _day(value: str | None, name: str) -> str | None:
         raise ValueError(f"{name} must be a date like 2022-06-08, not {value!r}") from None
 
 
+# a story that is its cluster's origin, or has no cluster (a store before m004)
+_ORIGIN_OR_ALONE = ("(cluster_id IS NULL OR id = (SELECT c.origin_story_id FROM clusters c "
+                    "WHERE c.id = stories.cluster_id))")
+_COPIES_SQL = f"SELECT id FROM stories WHERE NOT {_ORIGIN_OR_ALONE}"
+
+
+def _remove_posts(folders: dict, archive: str, id_part: str, ext: str, report: ExportReport) -> None:
+    """Posts of a story that is no longer exported on its own (a copy in a cluster)."""
+    for folder in (folders["_posts"], folders[archive]):
+        for old in list(folder.names_for(id_part, ext)):
+            if old in folder.files:
+                del folder.files[old]
+                if _unlink(folder.path / old):
+                    report.moved.append(f"{folder.name}/{old} → (copy: its cluster's origin is exported)")
+
+
 def export_site(
     store: Store,
     out_dir: str | Path,
@@ -206,6 +222,7 @@ def export_site(
     keep_days: int = 0,
     archive_dir: str = "old_post",
     today: str | None = None,
+    every_copy: bool = False,
 ) -> ExportReport:
     """Write the posts of stories published from ``since`` to ``until``
     (inclusive days, China time) and their category pages.
@@ -213,7 +230,12 @@ def export_site(
     With ``keep_days`` > 0, ``_posts/`` holds only the last ``keep_days`` days
     (counting today, China time); older posts go to ``archive_dir`` (and are
     moved there from ``_posts/`` if an earlier export put them there), as the
-    predecessor did. The store keeps everything."""
+    predecessor did. The store keeps everything.
+
+    One post per syndication cluster (the origin's) unless ``every_copy``:
+    near-duplicate copies of one story by other outlets would otherwise be
+    posted again and again. A copy's post left by an earlier export (a copy
+    that was exported before its origin arrived) is removed."""
     root = Path(out_dir)
     archive = safe_component(archive_dir) if archive_dir else "old_post"
     today_day = _day(today, "today") or datetime.now(CHINA_TZ).date().isoformat()
@@ -230,6 +252,10 @@ def export_site(
     if sources:
         where.append(f"source IN ({', '.join('?' * len(sources))})")
         params.extend(sources)
+    if not every_copy:
+        for row in store.db.query(_COPIES_SQL):
+            _remove_posts(folders, archive, safe_component(row["id"]), ext, report)
+        where.append(_ORIGIN_OR_ALONE)
     sql = "SELECT id, published_at, slug, tag, post FROM stories"
     if where:
         sql += " WHERE " + " AND ".join(where)

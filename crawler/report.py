@@ -3,6 +3,7 @@
     python -m crawler.report [--store data/stories.sqlite] [--runs 10]      text tables
     python -m crawler.report --json [--days 30] [--runs 20]                the chart data, for scripts
     python -m crawler.report --html out.html [--days 30] [--runs 20]       a self-contained page of charts
+    python -m crawler.report syndication [--store …] [--top 20] [--json]   clusters (crawler/cluster_report.py)
 
 The charts read the analyst views of the store (``stories_per_outlet_day``,
 ``run_summary``; migration m005) and the base tables. The page is plain HTML
@@ -237,7 +238,17 @@ table{border-collapse:collapse;margin-top:8px}caption{text-align:left;font-weigh
     )
 
 
+def syndication_main(argv) -> int:
+    """The ``syndication`` subcommand: clusters of near-duplicate copies (crawler/cluster_report.py)."""
+    from . import cluster_report
+
+    return cluster_report.main(argv)
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["syndication"]:
+        return syndication_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=os.environ.get("CRAWLER_STORE_PATH", "data/stories.sqlite"))
     parser.add_argument("--runs", type=int, help="runs to show (text: 10; charts: 20)")

@@ -108,3 +108,8 @@ DEDUPE_DUPLICATES = dedupe_verdict("duplicate")
 DEDUPE_SEEN_AGAIN = dedupe_verdict("seen_again")
 STORE_STORED = "store/stored_count"
 STORE_UPDATED = "store/updated_count"
+
+# --- syndication (counted by the store pipeline, read by crawlall's summary) ---------
+SYNDICATION_NEW_CLUSTERS = "syndication/new_cluster_count"
+SYNDICATION_COPIES = "syndication/copy_count"
+SYNDICATION_MERGED = "syndication/merged_count"

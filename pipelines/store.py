@@ -7,6 +7,7 @@ import sqlite3
 from crawler import stats_keys
 from crawler.store import StoreComponent
 from crawler.drops import DropStory
+from crawler.syndication import stats as syndication_stats
 
 
 def story_row(item: dict) -> dict:
@@ -38,19 +39,36 @@ def story_row(item: dict) -> dict:
     }
 
 
+def syndication_counts(assignment, *, new_story: bool) -> dict[str, int]:
+    """Pure: the stats increments of one cluster assignment. A changed story that
+    still matches nothing is not a new cluster (it had one already)."""
+    if assignment is None:
+        return {}
+    counts = {}
+    if new_story:
+        key = syndication_stats.NEW_CLUSTER_COUNT if assignment.is_new_cluster else syndication_stats.COPY_COUNT
+        counts[key] = 1
+    if assignment.merged_clusters:
+        counts[syndication_stats.MERGED_COUNT] = len(assignment.merged_clusters)
+    return counts
+
+
 class StorePipeline(StoreComponent):
     def process_item(self, item):
         ctx = self.run_context
         row = story_row(dict(item))
         verdict = item.get("verdict") or "new"
         try:
+            # the store puts the story in its syndication cluster in the same transaction
             if verdict.startswith("changed:"):
-                ctx.store.update_story(verdict.split(":", 1)[1], row, ctx.run_id)
+                assignment = ctx.store.update_story(verdict.split(":", 1)[1], row, ctx.run_id)
                 self.stats.inc_value(stats_keys.STORE_UPDATED)
             else:
-                ctx.store.insert_story(row, ctx.run_id)
+                assignment = ctx.store.insert_story(row, ctx.run_id)
                 self.stats.inc_value(stats_keys.STORE_STORED)
         except sqlite3.IntegrityError as exc:
             # e.g. the same story stored by a concurrent process a moment ago
             raise DropStory("store_conflict", f"{exc} — {item.get('url')}")
+        for key, n in syndication_counts(assignment, new_story=not verdict.startswith("changed:")).items():
+            self.stats.inc_value(key, n)
         return item

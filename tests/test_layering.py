@@ -28,7 +28,7 @@ LAYERS = [
     ("sources", ["crawler.sources"]),
     ("store", ["crawler.store"]),
     ("components", ["crawler.spiders", "crawler.middlewares", "crawler.extensions", "pipelines", "crawler.export", "crawler.report",
-                    "crawler.analyst"]),
+                    "crawler.analyst", "crawler.cluster_report"]),
     ("commands", ["crawler.commands", "crawler.batch_extract", "crawler.tools"]),
 ]
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}

@@ -59,6 +59,9 @@ def test_a_schema_3_store_is_adopted_with_every_row_intact(schema3_store):
     assert ALL[:3] == ["m001_stories_urls_runs_drops", "m002_validators_changes_health", "m003_title_stage"]
     story_id = before["stories"][0][0]
     assert store.story_by_id(story_id)["id"] == story_id
+    # m004 clustered the stories the old code stored: every one has a cluster
+    assert store.db.execute("SELECT count(*) FROM stories WHERE cluster_id IS NULL").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM syndication").fetchone()[0] == len(before["stories"])
     store.close()
     assert _dump(schema3_store, old_columns) == before
     # and it is a working store: a new run goes on from the old ids

@@ -23,7 +23,7 @@ except ImportError:  # a store package without it: every search is answered by L
 
 FTS_TABLE = "stories_fts"
 # the clause Datasette's search_filters adds for ?_search= (escaped or raw mode)
-_BUILTIN_MATCH = (f"match escape_fts(:search))", f"match :search)")
+_BUILTIN_MATCH = ("match escape_fts(:search))", "match :search)")
 
 
 def match_expression(text: str) -> str | None:

@@ -28,6 +28,7 @@ from twisted.internet import task
 from .. import stats_keys
 from ..store import Store, store_problem
 from .crawl import remember_stop_signal
+from ..syndication import stats as syndication_stats
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
 
@@ -57,6 +58,9 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "new": stats.get(stats_keys.STORE_STORED, 0),
                 "updated": stats.get(stats_keys.STORE_UPDATED, 0),
                 "duplicates": stats.get(stats_keys.DEDUPE_DUPLICATES, 0),
+                # near-duplicates: stories that founded a cluster / joined one as a copy
+                "new_clusters": stats.get(syndication_stats.NEW_CLUSTER_COUNT, 0),
+                "copies": stats.get(syndication_stats.COPY_COUNT, 0),
                 "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
                 "errors": stats.get(stats_keys.RUNLOG_ERRORS, 0),
                 # transient failures waiting for a later run (url_outcomes)

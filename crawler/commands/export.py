@@ -31,6 +31,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--source", action="append", help="only stories from this source (repeatable)")
         parser.add_argument("--store", help="SQLite store (default: the STORE_PATH setting)")
         parser.add_argument("--keep-days", type=int, help="keep only the last N days in _posts/, older posts go to the archive folder (default: EXPORT_KEEP_DAYS, 0 = keep all)")
+        parser.add_argument("--every-copy", action="store_true", help="write every stored story, near-duplicate copies of one story by several outlets included (default: one post per syndication cluster, the origin's)")
         parser.add_argument("--archive-dir", help="archive folder for older posts (default: EXPORT_ARCHIVE_DIR, old_post)")
 
     def run(self, args, opts):
@@ -67,6 +68,7 @@ class Command(ScrapyCommand):
                 ext=self.settings.get("POST_EXTENSION", "md"),
                 keep_days=opts.keep_days if opts.keep_days is not None else self.settings.getint("EXPORT_KEEP_DAYS", 0),
                 archive_dir=opts.archive_dir or self.settings.get("EXPORT_ARCHIVE_DIR", "old_post"),
+                every_copy=opts.every_copy,
             )
         except (ValueError, UnsafePath, OSError, sqlite3.DatabaseError) as exc:
             print(f"export: error: {store_broken(exc) or exc}", file=sys.stderr)

@@ -18,6 +18,7 @@ from sqlite_utils.db import NotFoundError
 from ..drops import outcome_kind, retry_delay_hours
 from ..urls import canonicalize
 from . import fts, schema
+from .. import syndication
 from .connection import connect, retry_when_locked, utcnow
 from .times import time_columns
 
@@ -28,6 +29,11 @@ STORY_COLUMNS = (
 )
 # derived from the columns above on every write (crawler/store/times.py)
 DERIVED_COLUMNS = ("published_utc", "published_day", "first_seen_day")
+
+
+# The columns crawler.syndication reads of a story (its own _Store reads the same ones
+# when it rebuilds): the incremental path passes exactly these, so a rebuild replays it.
+MATCHING_COLUMNS = ("id", "title", "body_text", "published_at", "first_seen", "outlet")
 
 
 def _first(rows) -> dict | None:
@@ -49,16 +55,19 @@ class Store:
     retry_base_hours: float = 1.0
     retry_max_attempts: int = 5
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, syndication_config: syndication.Config | None = None):
         self.db = db
+        # thresholds of near-duplicate matching (SYNDICATION_* settings)
+        self.syndication_config = syndication_config or syndication.Config()
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, memory: bool = False) -> "Store":
+    def open(cls, path: str | Path | None = None, *, memory: bool = False,
+             syndication_config: syndication.Config | None = None) -> "Store":
         """Open (creating if needed) and migrate the store at ``path``."""
         db = connect(path, memory=memory)
         fts.register(db.conn)
         schema.migrate(db)
-        return cls(db)
+        return cls(db, syndication_config)
 
     def applied_migrations(self) -> list[str]:
         return schema.applied(self.db)
@@ -186,7 +195,9 @@ class Store:
                 )
 
     @retry_when_locked
-    def insert_story(self, row: dict, run_id: int | None) -> None:
+    def insert_story(self, row: dict, run_id: int | None) -> syndication.Assignment:
+        """Store a new story and put it in its syndication cluster, in one
+        transaction (a story is never stored without a cluster_id)."""
         now = utcnow()
         values = {c: row.get(c) for c in STORY_COLUMNS}
         values["first_seen"] = values["last_seen"] = now
@@ -201,11 +212,14 @@ class Store:
             fts.index_story(db, rowid, values["title"], values["body_text"])
             self._upsert_url(db, row["id"], row, "original", run_id, now)
             self._settle_stored(db, row, now)
+            return syndication.assign(db, {c: values[c] for c in MATCHING_COLUMNS}, self.syndication_config)
 
     @retry_when_locked
-    def update_story(self, story_id: str, row: dict, run_id: int | None) -> None:
+    def update_story(self, story_id: str, row: dict, run_id: int | None) -> syndication.Assignment:
         """The same page with new content: the story row takes the new content,
-        and the change is recorded in ``story_changes``."""
+        the change is recorded in ``story_changes``, and the story is matched
+        again (it may join or merge clusters; a cluster is never split — run
+        ``scrapy clusters --rebuild`` after mass changes)."""
         now = utcnow()
         changing = [c for c in STORY_COLUMNS if c not in ("id", "first_seen", "last_seen", "canonical_url")]
         old = self.story_by_id(story_id) or {}
@@ -234,6 +248,9 @@ class Store:
                 # an undated story taken over by a dated page of the same text: its date is found
                 db.execute("DELETE FROM url_outcomes WHERE canonical_url = ?", [old["canonical_url"]])
             self._settle_stored(db, row, now)
+            story = dict(zip(MATCHING_COLUMNS, db.execute(
+                f"SELECT {', '.join(MATCHING_COLUMNS)} FROM stories WHERE id = ?", [story_id]).fetchone()))
+            return syndication.assign(db, story, self.syndication_config)
 
     @retry_when_locked
     def record_arrival(self, story_id: str, row: dict, relation: str, run_id: int | None) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import weakref
 
+from .. import syndication
 from .queries import Store
 
 
@@ -73,7 +74,8 @@ def get_run_context(crawler) -> RunContext:
     middlewares, extensions and the spider all reach the same one)."""
     ctx = _contexts.get(crawler)
     if ctx is None:
-        store = Store.open(crawler.settings.get("STORE_PATH"))
+        store = Store.open(crawler.settings.get("STORE_PATH"),
+                           syndication_config=syndication.Config.from_settings(crawler.settings))
         # the retry-later schedule of transient failures and undated stories
         store.retry_base_hours = crawler.settings.getfloat("RETRY_LATER_BASE_HOURS", Store.retry_base_hours)
         store.retry_max_attempts = crawler.settings.getint("RETRY_LATER_MAX_ATTEMPTS", Store.retry_max_attempts)

@@ -21,6 +21,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from . import fts
+from ..syndication import Config, all_ddl, rebuild, stories_columns_ddl
 from .connection import retry_when_locked
 from .times import time_columns
 
@@ -183,6 +184,36 @@ def m003_title_stage(db: sqlite_utils.Database) -> None:
     """Where the title came from (site rule, metadata, generic, a feed's hint…)."""
     db.execute("ALTER TABLE stories ADD COLUMN title_stage TEXT")
 
+
+# The analysts' view of syndication: one row per stored story with its cluster,
+# whether it is the cluster's origin, and how long after the origin it appeared.
+SYNDICATION_VIEW = """
+CREATE VIEW IF NOT EXISTS syndication AS
+SELECT s.cluster_id AS cluster_id,
+       s.id AS story_id,
+       CASE WHEN c.origin_story_id = s.id THEN 1 ELSE 0 END AS is_origin,
+       s.outlet AS outlet,
+       s.source AS source,
+       s.url AS url,
+       s.published_at AS published_at,
+       s.lag_minutes AS lag_minutes,
+       s.similarity_to_origin AS similarity
+FROM stories s LEFT JOIN clusters c ON c.id = s.cluster_id
+"""
+
+
+@MIGRATIONS()
+def m004_syndication_clusters(db: sqlite_utils.Database) -> None:
+    """Issue 10: near-duplicate clusters (crawler.syndication's tables, the three
+    stories columns, the ``syndication`` view). Stories already stored are
+    clustered here, replayed in arrival order as ``scrapy clusters --rebuild``
+    does, so every story leaves the migration with a cluster_id."""
+    for stmt in stories_columns_ddl() + all_ddl():
+        db.execute(stmt)
+    db.execute(SYNDICATION_VIEW)
+    result = rebuild(db, Config.from_settings(None))
+    if result["stories"]:
+        logger.info("syndication: %(stories)d stored stories put in %(clusters)d clusters (%(merges)d merges)", result)
 
 
 # The analyst's views: names an analyst can guess, ``source`` for the spider/source

@@ -40,8 +40,8 @@ API for the integrator (store / pipeline / export)
              `syndication/new_cluster`, `syndication/joined`, `syndication/merged` come from it.
              Call it only for stored stories, not for exact duplicates (arrivals).
     command: `rebuild(conn, cfg)` empties the four tables and replays every stored story in
-             arrival order (first_seen, published_at, id); the result equals the incremental
-             one (`snapshot(conn)` compares both; tested). Neither function commits.
+             arrival order (first_seen, then the order they were indexed in: first_seen has
+             whole seconds; then published_at, id); the result equals the incremental one (`snapshot(conn)` compares both; tested). Neither function commits.
     `conn` is a sqlite3.Connection or a sqlite_utils.Database.
 
 Clusters

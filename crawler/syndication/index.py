@@ -345,16 +345,23 @@ def _refresh(conn, store: _Store, cid: str, new: Prepared, old_origin: str, merg
 
 def rebuild(db, cfg: Config | None = None) -> dict:
     """Rebuild the index and every cluster from the stored stories, replaying them in
-    arrival order (first_seen, then published_at, then id) exactly as the crawls assigned
-    them, so the result equals the incremental one. Does not commit."""
+    arrival order (first_seen, then the order they were indexed in, then published_at and id)
+    exactly as the crawls assigned them, so the result equals the incremental one. Does not
+    commit."""
     cfg = cfg or Config()
     conn = _conn(db)
     t = cfg.stories_table
+    # The crawl's own order: sig_id grows with every story assign() indexed, and first_seen
+    # has whole seconds only (a crawl stores several stories a second; in another order the
+    # same stories can found other clusters). Stories never indexed (a store made before
+    # syndication) follow, within their first_seen second, by published_at and id.
+    indexed = dict(conn.execute("SELECT story_id, sig_id FROM story_signatures"))
+    stories = conn.execute(f"SELECT id, first_seen, published_at FROM {t}").fetchall()
+    stories.sort(key=lambda r: (r[1] or "", indexed.get(r[0], 1 << 62), r[2] or "", r[0]))
+    ids = [r[0] for r in stories]
     for table in ("lsh_bands", "story_signatures", "clusters", "cluster_merges"):
         conn.execute(f"DELETE FROM {table}")
     conn.execute(f"UPDATE {t} SET cluster_id = NULL, similarity_to_origin = NULL, lag_minutes = NULL")
-    ids = [r[0] for r in conn.execute(
-        f"SELECT id FROM {t} ORDER BY first_seen, published_at, id")]
     store = _Store(conn, cfg)
     merges = 0
     for i in range(0, len(ids), 200):

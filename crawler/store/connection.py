@@ -55,7 +55,9 @@ def connect(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
         db.execute("PRAGMA busy_timeout = 30000")
-        db.enable_wal()
+        # switching a new file to WAL takes an exclusive lock that the busy timeout
+        # does not always wait for (several crawls opening a new store at once)
+        retry_when_locked(db.enable_wal)()
     db.execute("PRAGMA foreign_keys = ON")
     # 64 MB page cache instead of SQLite's 2 MB: every stored story adds 48 rows at
     # random places of the syndication index (lsh_bands); with the default cache each

@@ -79,7 +79,7 @@ def main() -> int:
                 print(f"unchanged export of {count} stories wrote {len(report.written)} files", file=sys.stderr)
                 ok = False
             rows.append((count, first, again))
-    print(f"| stories | first export s | unchanged export s | unchanged per 1,000 stories s |")
+    print("| stories | first export s | unchanged export s | unchanged per 1,000 stories s |")
     print("|---|---|---|---|")
     for count, first, again in rows:
         print(f"| {count:,} | {first:.2f} | {again:.2f} | {again / count * 1000:.3f} |")

@@ -31,9 +31,10 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from .extraction.article import extract_article
 from .extraction.dates import CHINA_TZ

@@ -40,7 +40,7 @@ class HealthSettings:
     min_stale_hours: float = 24.0   # … and at least this many hours
 
     @classmethod
-    def from_settings(cls, settings) -> "HealthSettings":
+    def from_settings(cls, settings) -> HealthSettings:
         return cls(
             min_history=settings.getint("HEALTH_MIN_HISTORY", cls.min_history),
             min_pages=settings.getint("HEALTH_MIN_PAGES", cls.min_pages),

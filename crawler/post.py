@@ -94,7 +94,7 @@ def markdown_label(text: str) -> str:
 
 
 def autolink(url: str) -> str:
-    return "<" + inert_url(re.sub(r"[<>\s]", lambda m: "%{:02X}".format(ord(m.group(0))), url)) + ">"
+    return "<" + inert_url(re.sub(r"[<>\s]", lambda m: f"%{ord(m.group(0)):02X}", url)) + ">"
 
 
 def attribution(outlet: str) -> str:
@@ -131,11 +131,7 @@ def render_post(
             "---",
         ]
     )
-    nav = "[返回{label}]({cat})｜[返回首页]({home})".format(
-        label=markdown_label(tag),
-        cat=category_url.format(site=site_base, slug=slug),
-        home=home_url.format(site=site_base),
-    )
+    nav = f"[返回{markdown_label(tag)}]({category_url.format(site=site_base, slug=slug)})｜[返回首页]({home_url.format(site=site_base)})"
     return f"{front}\n{body}\n\n{autolink(link)}\n\n{nav}"
 
 

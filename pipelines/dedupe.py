@@ -8,8 +8,8 @@ its ``last_seen``.
 from __future__ import annotations
 
 from crawler import stats_keys
-from crawler.store import StoreComponent
 from crawler.drops import DuplicateStory
+from crawler.store import StoreComponent
 
 
 def _dates_it(item: dict, story: dict) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from crawler import stats_keys
-from crawler.store import StoreComponent
 from crawler.drops import DropStory
+from crawler.store import StoreComponent
 from crawler.syndication import stats as syndication_stats
 
 

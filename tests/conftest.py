@@ -13,6 +13,7 @@ from crawler.mirror_server import serve
 
 from .helpers import CONTENT_COLUMNS, MIRROR_DIR, SEED_POST, close_run, crawl_ok, make_crawler, rows, shared_or_skip
 
+
 @pytest.fixture(scope="session")
 def seed_post() -> str:
     return shared_or_skip(SEED_POST).read_text(encoding="utf-8")

@@ -14,9 +14,9 @@ import struct
 import threading
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable, Iterator
 
 MB = 1024 * 1024
 
@@ -67,7 +67,7 @@ class Route:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args):   # quiet
         pass
@@ -148,7 +148,7 @@ def article_page(title: str, paragraph: str = "这是一篇用于测试的新闻
         f"<meta property='article:published_time' content='2022-06-08T11:39:00+08:00'></head>"
         f"<body><h1>{title}</h1><div class='info'>2022-06-08 11:39 来源：测试日报</div>"
         f"<div class='article'>{body}</div></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def wait_until(predicate, timeout: float = 5.0) -> bool:

@@ -4,8 +4,8 @@ import json
 
 from crawler.spiders.eastmoney import list_entries
 from pipelines.validate import problems
-from .helpers import rows, run_crawl
-from .helpers import make_item
+
+from .helpers import make_item, rows, run_crawl
 
 BODY = "<p>" + "这是一段足够长的正文内容，用来通过正文长度检查。" * 3 + "</p>"
 GOOD = {"infoCode": "NWGOOD1", "title": "正常标题", "showtime": "2022-06-09 08:30:00", "medianame": "证券时报"}

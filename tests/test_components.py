@@ -16,9 +16,9 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import DNSLookupError
 
 from crawler.drops import DropStory, DuplicateStory
-from crawler.extraction.dates import CHINA_TZ
 from crawler.extensions.quietlog import NetworkTracebackFilter
 from crawler.extensions.runlog import RunLog
+from crawler.extraction.dates import CHINA_TZ
 from crawler.middlewares.encoding import EncodingRepairMiddleware
 from crawler.middlewares.incremental import AlreadyStored, ConditionalRequestMiddleware, KnownArticleMiddleware, NotModified
 from crawler.middlewares.limits import Refused, ResponseLimitsMiddleware

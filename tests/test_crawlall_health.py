@@ -14,7 +14,6 @@ from crawler.health import HealthSettings, check_run, fallback_share, http_error
 from .helpers import FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, closed_port, rows
 
 
-
 def crawlall(store, mirror, *names, **settings):
     cmd = [sys.executable, "-m", "scrapy", "crawlall", *names, "-s", f"STORE_PATH={store}", "-s", f"MIRROR_URL={mirror}", "--progress", "0"]
     for k, v in {**FAST_SETTINGS, **MIRROR_SETTINGS, **settings}.items():

@@ -5,6 +5,7 @@ import pytest
 from crawler.export import export_site, safe_component
 from crawler.store import Store
 from pipelines.store import story_row
+
 from .helpers import make_item
 
 

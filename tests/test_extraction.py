@@ -6,10 +6,10 @@ import lxml.html
 import pytest
 
 from crawler.extraction.article import apply_template, extract_article, parse_html
-from crawler.extraction.dates import CHINA_TZ
-from crawler.extraction.decode import decode_html, detect_encoding, normalize_encoding
 from crawler.extraction.body import body_blocks
 from crawler.extraction.boilerplate import trim_blocks
+from crawler.extraction.dates import CHINA_TZ
+from crawler.extraction.decode import decode_html, detect_encoding, normalize_encoding
 from crawler.extraction.generic import title_with_source
 from crawler.extraction.page_metadata import page_metadata
 from crawler.sources import DECLARED, source_for_url
@@ -118,7 +118,7 @@ def test_decoding_gbk_served_as_utf8():
     raw = text.encode("gbk")
     decoded, encoding = decode_html(raw, "text/html; charset=utf-8")
     assert encoding == "gb18030" and "中国发展网讯 堃" in decoded
-    assert detect_encoding("纯文本".encode("utf-8")) == "utf-8"
+    assert detect_encoding("纯文本".encode()) == "utf-8"
     assert detect_encoding(b"\xef\xbb\xbf<p>x</p>") == "utf-8"
     assert normalize_encoding("GB2312") == "gb18030" and normalize_encoding("nonsense") is None
 

@@ -69,7 +69,9 @@ def test_urls_spider_reads_a_file_and_reports_bad_lines(tmp_path, mirror_url):
 
 
 def test_generic_spiders_need_their_argument(tmp_path):
-    import subprocess, sys
+    import subprocess
+    import sys
+
     from .helpers import PROJECT
     result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "feed", "-s", f"STORE_PATH={tmp_path / 's.sqlite'}"],
                             cwd=PROJECT, capture_output=True, text=True, timeout=60)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import rows, run_crawl
 from tests.hostile_server import MB, HostileServer, article_page, gzip_stream, plain_stream
+
+from .helpers import rows, run_crawl
 
 SMALL_CAPS = {"MAX_PAGE_BYTES": str(1 * MB), "SITEMAP_MAX_BYTES": str(2 * MB)}
 SITEMAP_HEAD = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

@@ -2,8 +2,8 @@
 
 import shutil
 import signal
-import subprocess
 import sqlite3
+import subprocess
 import time
 
 import pytest
@@ -11,8 +11,19 @@ import pytest
 from crawler import stats_keys
 
 from .helpers import (
-    EXPECTED, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, crawl_command, crawl_env, crawl_ok as crawl, golden,
-    rows, run_stats, wait_for_rows,
+    EXPECTED,
+    MIRROR_DIR,
+    MIRROR_SETTINGS,
+    PROJECT,
+    crawl_command,
+    crawl_env,
+    golden,
+    rows,
+    run_stats,
+    wait_for_rows,
+)
+from .helpers import (
+    crawl_ok as crawl,
 )
 
 pytestmark = pytest.mark.e2e

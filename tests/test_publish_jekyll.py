@@ -17,9 +17,10 @@ import pytest
 
 from crawler.export import export_site
 from crawler.extraction.body import plain_text, sanitize_html
-from crawler.store import Store
 from crawler.post import harden_post, render_post
+from crawler.store import Store
 from pipelines.store import story_row
+
 from .helpers import make_item
 
 EVAL = "{{ 6173 | times: 7 }}"  # 43211 when Liquid evaluates it

@@ -127,7 +127,8 @@ def test_site_story_gets_attribution_once():
 
 # --- page text never becomes Liquid or Markdown syntax ------------------------------------
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.post import harden_post, inert_html, inert_text
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import Store
-from crawler.store import fts
+from crawler.store import Store, fts
 from crawler.store.schema import VIEWS
 from crawler.store.times import infer_precision, time_columns
 

@@ -3,13 +3,12 @@ reports, stories outside the window and different stories are not; bridges merge
 equals incremental assignment; origin by source attribution."""
 
 import sqlite3
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
-from crawler.syndication import (Config, assign, matching_text, named_source, prepare, rebuild,
-                                 snapshot, verify)
+from crawler.syndication import Config, assign, matching_text, named_source, prepare, rebuild, snapshot, verify
 from crawler.syndication.schema import create_all, stories_columns_ddl
 
 STORY = (

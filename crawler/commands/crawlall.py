@@ -27,8 +27,8 @@ from twisted.internet import task
 
 from .. import stats_keys
 from ..store import Store, store_problem
-from .crawl import remember_stop_signal
 from ..syndication import stats as syndication_stats
+from .crawl import remember_stop_signal
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
 

@@ -35,8 +35,9 @@ class Command(ScrapyCommand):
 
     def run(self, args, opts):
         try:
-            from ..analyst import serve
             import datasette  # noqa: F401  (only to say what is missing before anything starts)
+
+            from ..analyst import serve
         except ImportError:
             print("datasette: error: Datasette is not installed: pip install -e '.[analyst]'", file=sys.stderr)
             self.exitcode = 2

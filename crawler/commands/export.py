@@ -9,9 +9,8 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from ..store import Store, quick_check, store_broken
-
 from ..export import UnsafePath, export_site
+from ..store import Store, quick_check, store_broken
 
 
 class Command(ScrapyCommand):

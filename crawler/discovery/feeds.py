@@ -44,7 +44,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
     )
     entries = []
     for entry in parsed.entries:
-        link = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
+        link = entry.get("link") or next((alt.get("href") for alt in entry.get("links", []) if alt.get("href")), None)
         if not link:
             continue
         field = next((f for f in ("published", "updated", "created", "dc_date") if entry.get(f)), None)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import gzip
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from lxml import etree
 

@@ -24,9 +24,8 @@ import logging
 import sqlite3
 import threading
 from collections import Counter
-from urllib.parse import urlsplit
-
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -35,11 +34,10 @@ from twisted.internet import task
 from twisted.python.failure import Failure
 
 from .. import stats_keys
-from ..store import get_run_context, store_broken
 from ..drops import DropStory, DuplicateStory, StoppedEarly
-
 from ..health import Flag, HealthSettings, check_run, notify
 from ..signals import page_failed
+from ..store import get_run_context, store_broken
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from lxml import etree
 from ..sources.base import SourceDecl, Template
 from . import generic
 from .body import body_text, clean_body_element
-from .decode import decode_html, unwrap_crawl_wrapper
-from .dates import PRECISION_RANK, FoundDate, date_from_url, find_date, in_zone, parse_date, same_period, to_iso
-from .language import detect_language
 from .bylines import parse_editor, parse_outlet
+from .dates import PRECISION_RANK, FoundDate, date_from_url, find_date, in_zone, parse_date, same_period, to_iso
+from .decode import decode_html, unwrap_crawl_wrapper
+from .language import detect_language
 from .options import ExtractionOptions, Hints
 from .page_metadata import PageMetadata, page_metadata, script_date
 from .text import normalize_space

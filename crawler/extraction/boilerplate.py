@@ -14,7 +14,7 @@ A block is one paragraph of the cleaned body (see ``body.Block``).
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from .text import normalize_space
 

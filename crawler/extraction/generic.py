@@ -22,17 +22,17 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
-from .body import Block, body_blocks, join_blocks
-from .dates import FoundDate, find_attribution_date, find_date, find_last_date
-from .bylines import parse_editor, parse_outlet
-from .options import ExtractionOptions
-from .text import normalize_space
-from .titles import clean_title, headline_from_title
-
 # trafilatura's port of readability: the algorithm its own comparison uses, ~3x faster than
 # readability-lxml (which is therefore not a dependency)
 from trafilatura.readability_lxml import Document as _ReadabilityDocument
+
+from .body import Block, body_blocks, join_blocks
+from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
+from .bylines import parse_editor, parse_outlet
+from .dates import FoundDate, find_attribution_date, find_date, find_last_date
+from .options import ExtractionOptions
+from .text import normalize_space
+from .titles import clean_title, headline_from_title
 
 logger = logging.getLogger(__name__)
 

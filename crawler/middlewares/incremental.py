@@ -41,9 +41,8 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 from .. import stats_keys
-from ..store import StoreComponent
-
 from ..extraction.dates import CHINA_TZ
+from ..store import StoreComponent
 from .mirror import ORIGINAL_URL_KEY
 
 

@@ -9,8 +9,8 @@ import scrapy
 from scrapy import signals
 
 from .. import stats_keys
-from ..extraction.dates import CHINA_TZ
 from ..drops import StoppedEarly
+from ..extraction.dates import CHINA_TZ
 from ..failures import PERMANENT_FAILURES, failure_reason
 from ..ledger import ListingLedger
 from ..middlewares.incremental import NotModified, Skipped

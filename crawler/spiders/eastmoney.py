@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-
 from .. import stats_keys
 from ..extraction.body import body_text, plain_text, sanitize_html
 from ..extraction.dates import parse_date

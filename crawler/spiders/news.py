@@ -29,9 +29,9 @@ from ..failures import failure_reason
 from ..items import ArticleItem
 from ..middlewares.limits import page_problem
 from ..sources import SourceDecl, source_for_url
+from ..store import get_run_context
 from ..urls import canonicalize
 from .base import BaseNewsSpider
-from ..store import get_run_context
 
 MAX_ARTICLE_PAGES = 20
 # TRS CMS pagers are written by script: createPageHTML(<pages>, <current index>, …)

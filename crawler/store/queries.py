@@ -15,10 +15,10 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+from .. import syndication
 from ..drops import outcome_kind, retry_delay_hours
 from ..urls import canonicalize
 from . import fts, schema
-from .. import syndication
 from .connection import connect, retry_when_locked, utcnow
 from .times import time_columns
 
@@ -62,7 +62,7 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, memory: bool = False,
-             syndication_config: syndication.Config | None = None) -> "Store":
+             syndication_config: syndication.Config | None = None) -> Store:
         """Open (creating if needed) and migrate the store at ``path``."""
         db = connect(path, memory=memory)
         fts.register(db.conn)

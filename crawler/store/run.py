@@ -66,7 +66,7 @@ class RunContext:
 
 
 # one context per crawler object, without setting attributes on Scrapy's Crawler
-_contexts: "weakref.WeakKeyDictionary[object, RunContext]" = weakref.WeakKeyDictionary()
+_contexts: weakref.WeakKeyDictionary[object, RunContext] = weakref.WeakKeyDictionary()
 
 
 def get_run_context(crawler) -> RunContext:

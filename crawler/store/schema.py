@@ -20,8 +20,8 @@ import logging
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from . import fts
 from ..syndication import Config, all_ddl, rebuild, stories_columns_ddl
+from . import fts
 from .connection import retry_when_locked
 from .times import time_columns
 

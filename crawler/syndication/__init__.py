@@ -59,8 +59,7 @@ Not handled here: a changed story (re-crawl) is re-indexed and may join/merge cl
 cluster is never split; run `rebuild` after mass changes.
 """
 
-from .index import (Assignment, Config, Prepared, Verdict, assign, candidates, choose_origin,
-                    prepare, rebuild, snapshot, verify)
+from .index import Assignment, Config, Prepared, Verdict, assign, candidates, choose_origin, prepare, rebuild, snapshot, verify
 from .schema import all_ddl, clusters_ddl, create_all, index_ddl, stories_columns_ddl
 from .signature import NUM_PERM, Signature, signature
 from .text import clean_body, clean_title, figures, matching_text, named_source, shingles

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from functools import lru_cache
+from typing import Any
 
 from .signature import signature
 from .text import figures, matching_text, named_source, shingles
@@ -36,7 +37,7 @@ class Config:
     stories_table: str = "stories"
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None = None) -> "Config":
+    def from_settings(cls, settings: Mapping[str, Any] | None = None) -> Config:
         """From Scrapy settings (or a dict, or the environment): SYNDICATION_WINDOW_DAYS,
         SYNDICATION_MIN_CONTAINMENT, SYNDICATION_FIGURE_TOLERANCE."""
         src = settings if settings is not None else os.environ

@@ -15,6 +15,7 @@ import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from .store import Store
 
@@ -38,7 +39,7 @@ def who_copies_whom(store: Store) -> list[dict]:
            WHERE v.is_origin = 0"""
     ):
         lags[(row["origin_outlet"] or "?", row["copy_outlet"] or "?")].append(row["lag_minutes"])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (origin, copy), values in lags.items():
         known = [v for v in values if v is not None]
         rows.append({"origin_outlet": origin, "copy_outlet": copy, "copies": len(values),

@@ -130,8 +130,8 @@ def check_run(history: list[dict], current: dict, *, now: datetime | None = None
     ):
         if flag:
             flags.append(flag)
-    productive = [_parse_time(r.get("started_at")) for r in history + [current] if (r.get("stored") or 0) > 0]
-    productive = [t for t in productive if t is not None]
+    started = [_parse_time(r.get("started_at")) for r in history + [current] if (r.get("stored") or 0) > 0]
+    productive = [t for t in started if t is not None]
     if len(productive) >= 3:
         gaps = [(b - a).total_seconds() / 3600 for a, b in zip(productive, productive[1:]) if b > a]
         if gaps:
@@ -173,6 +173,8 @@ def notify(payload: dict, *, command: str | None = None, webhook: str | None = N
         subprocess.run(shlex.split(command), input=body, check=True, timeout=seconds, capture_output=True)
 
     def post_webhook(seconds: float):
+        if webhook is None:  # the loop below calls it only when a webhook is set
+            raise ValueError("no webhook to call")
         request = urllib.request.Request(webhook, data=body, headers={"Content-Type": "application/json"}, method="POST")
         with urllib.request.urlopen(request, timeout=seconds) as response:
             if response.status >= 400:

@@ -60,7 +60,9 @@ class ListingLedger:
 
     def done(self, listing_url: str | None, ok: bool) -> None:
         """A request made from ``listing_url`` has its outcome."""
-        node = self._nodes.get(listing_url) if listing_url else None
+        if not listing_url:
+            return
+        node = self._nodes.get(listing_url)
         if node is None:
             return
         node.outstanding -= 1

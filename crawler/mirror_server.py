@@ -113,9 +113,15 @@ def make_handler(root: Path):
     return MirrorHandler
 
 
-def serve(root: str | Path, port: int = 0, host: str = "127.0.0.1", verbose: bool = False) -> ThreadingHTTPServer:
+class MirrorServer(ThreadingHTTPServer):
+    """The mirror's server; ``verbose`` turns on the handler's request log."""
+
+    verbose = False
+
+
+def serve(root: str | Path, port: int = 0, host: str = "127.0.0.1", verbose: bool = False) -> MirrorServer:
     """Start serving in a background thread; returns the server (``server_address`` has the port)."""
-    server = ThreadingHTTPServer((host, port), make_handler(Path(root)))
+    server = MirrorServer((host, port), make_handler(Path(root)))
     server.verbose = verbose
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -131,7 +137,7 @@ def main(argv=None) -> int:
     if not Path(args.root).is_dir():
         print(f"error: mirror folder {args.root!r} does not exist", file=sys.stderr)
         return 2
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(Path(args.root)))
+    server = MirrorServer(("127.0.0.1", args.port), make_handler(Path(args.root)))
     server.verbose = not args.quiet
     print(f"serving {args.root} at http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:

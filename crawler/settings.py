@@ -51,7 +51,7 @@ MIRROR_URL = os.environ.get("CRAWLER_MIRROR_URL", "")
 
 # Per-host mirrors, overriding MIRROR_URL for those hosts (JSON object
 # {"host": "http://127.0.0.1:8001"}): one mirror per source.
-MIRROR_HOST_URLS = {}
+MIRROR_HOST_URLS: dict[str, str] = {}
 
 # --- Publication (Jekyll) -----------------------------------------------------
 SITE_BASE = "//finews.withounder.com"
@@ -108,8 +108,8 @@ RETRY_LATER_MAX_ATTEMPTS = 5
 LISTING_STOP_KNOWN_SHARE = 0.5
 
 # --- crawlall, health and alerts ---------------------------------------------
-CRAWLALL_SOURCES = []          # empty: every source except the generic spiders
-CRAWLALL_EXCLUDE = []
+CRAWLALL_SOURCES: list[str] = []  # empty: every source except the generic spiders
+CRAWLALL_EXCLUDE: list[str] = []
 CRAWLALL_BUDGET = 1800         # seconds per source (CLOSESPIDER_TIMEOUT)
 CRAWLALL_PROGRESS_INTERVAL = 30
 HEALTH_MIN_HISTORY = 2

@@ -42,14 +42,20 @@ class DedupePipeline(StoreComponent):
         store = ctx.store
         own = store.story_by_own_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
         copy_of = None if own else store.story_arrived_from(item["canonical_url"])
+        existing: dict | None
         if copy_of is not None:
             # a page known as a copy of another source's story: met again, it
             # never rewrites that story, whatever it says now
             verdict, existing = "seen_again", copy_of
         else:
             verdict, existing = classify(dict(item), own, store.story_by_hash(item["content_hash"]))
-        if verdict in ("new", "changed"):
-            item["verdict"] = verdict if verdict == "new" else f"changed:{existing['id']}"
+        if verdict == "new":
+            item["verdict"] = verdict
+            return item
+        if existing is None:  # classify pairs every verdict but "new" with a stored story
+            raise RuntimeError(f"dedupe verdict {verdict!r} without a stored story")
+        if verdict == "changed":
+            item["verdict"] = f"changed:{existing['id']}"
             return item
         store.record_arrival(existing["id"], dict(item), "duplicate" if verdict == "duplicate" else "original", ctx.run_id)
         self.stats.inc_value(stats_keys.dedupe_verdict(verdict))

@@ -13,9 +13,12 @@ Datasette's clause and adds its own — the MATCH expression of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 
+fts_query: Callable[[str], str] | None
 try:  # the store side of issue 13 (migration m005) provides the query builder
     from crawler.store.fts import fts_query
 except ImportError:  # a store package without it: every search is answered by LIKE

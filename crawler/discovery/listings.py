@@ -24,4 +24,4 @@ def is_next_page(url: str, text: str, list_url: str, page: int) -> bool:
     if NEXT_PAGE_TEXT_RE.match(text or ""):
         return True
     match = LIST_PAGE_NUMBER_RE.search(parts.path)
-    return bool(match) and int(match.group(1)) == page + 1
+    return match is not None and int(match.group(1)) == page + 1

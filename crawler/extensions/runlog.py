@@ -234,7 +234,7 @@ class RunLog:
         # and a short budget: only robots.txt was fetched)
         failed = failed and (reason in COMPLETE_REASONS or bool(self.listing_failures or self.article_failures))
         if failed:
-            hosts = Counter()
+            hosts: Counter[tuple[str, str]] = Counter()
             for url, detail in self.listing_failures or self.article_failures or [("no listing", "no page was fetched (none configured, or all filtered as offsite)")]:
                 hosts[(_host(url), detail)] += 1
             summary = "; ".join(f"{host}: {detail}" + (f" (x{n})" if n > 1 else "") for (host, detail), n in hosts.items())

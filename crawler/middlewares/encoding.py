@@ -29,7 +29,7 @@ class EncodingRepairMiddleware:
     def process_response(self, request, response):
         if not isinstance(response, TextResponse) or not response.body:
             return response
-        declared = header_charset(response.headers.get("Content-Type", b"").decode("latin-1"))
+        declared = header_charset((response.headers.get("Content-Type") or b"").decode("latin-1"))
         current = response.encoding
         # a single-byte charset decodes any bytes: "cleanly" proves nothing there
         if decodes_cleanly(response.body, current) and not is_single_byte(current):

@@ -26,7 +26,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import BaseRedirectMiddleware, MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
@@ -67,7 +67,7 @@ def _original(request) -> str:
     return request.meta.get(ORIGINAL_URL_KEY, request.url)
 
 
-class _SafeRedirects:
+class _SafeRedirects(BaseRedirectMiddleware):
     """The checks shared by both of Scrapy's redirect middlewares (mixed in first)."""
 
     def _redirect(self, redirected, request, reason):
@@ -134,7 +134,7 @@ class RecordedUrlLengthMiddleware(UrlLengthMiddleware):
         kind = "listing" if request.meta.get("listing") else "article"
         url = request.url
         detail = f"URL of {len(url)} characters (URLLENGTH_LIMIT {self.maxlength})"
-        self.crawler.signals.send_catch_log(page_failed, url=url, reason="url_too_long", detail=detail, source=spider.name, kind=kind)
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason="url_too_long", detail=detail, source=spider.name if spider else None, kind=kind)
         self.crawler.stats.inc_value(stats_keys.FETCH_FAILED_URL_TOO_LONG)
         # the listing that led here has its answer (spiders settle their ledger on request_dropped)
         self.crawler.signals.send_catch_log(signals.request_dropped, request=request, spider=spider)

@@ -31,6 +31,8 @@ class BaseNewsSpider(scrapy.Spider):
 
     # set by subclasses: the outlet name of the site itself
     site_name: str = ""
+    # set in from_crawler: which listings are complete (crawler/ledger.py)
+    ledger: ListingLedger
 
     @classmethod
     def update_settings(cls, settings):

@@ -11,9 +11,10 @@ import json
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import sqlite_utils
-from sqlite_utils.db import NotFoundError
+from sqlite_utils.db import NotFoundError, Table
 
 from .. import syndication
 from ..drops import outcome_kind, retry_delay_hours
@@ -38,6 +39,13 @@ MATCHING_COLUMNS = ("id", "title", "body_text", "published_at", "first_seen", "o
 
 def _first(rows) -> dict | None:
     return next(iter(rows), None)
+
+
+def _inserted_rowid(cursor: sqlite3.Cursor) -> int:
+    # sqlite3 sets lastrowid after every successful INSERT; None would mean the statement inserted nothing
+    if cursor.lastrowid is None:
+        raise RuntimeError("an INSERT set no rowid")
+    return cursor.lastrowid
 
 
 def _canonical(url: str | None) -> str | None:
@@ -96,7 +104,7 @@ class Store:
 
     def story_by_id(self, story_id: str) -> dict | None:
         try:
-            return self.db["stories"].get(story_id)
+            return cast(Table, self.db["stories"]).get(story_id)  # a table (schema.py), not a view
         except NotFoundError:
             return None
 
@@ -139,7 +147,7 @@ class Store:
     def run_row(self, run_id: int) -> dict | None:
         """The ``runs`` row, its JSON columns as stored (text)."""
         try:
-            return self.db["runs"].get(run_id)
+            return cast(Table, self.db["runs"]).get(run_id)  # a table (schema.py), not a view
         except NotFoundError:
             return None
 
@@ -204,10 +212,10 @@ class Store:
         values.update(time_columns(values))
         columns = STORY_COLUMNS + DERIVED_COLUMNS
         with self.db.atomic() as db:
-            rowid = db.execute(
+            rowid = _inserted_rowid(db.execute(
                 f"INSERT INTO stories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [values[c] for c in columns],
-            ).lastrowid
+            ))
             # the search index is written in the same transaction as the story
             fts.index_story(db, rowid, values["title"], values["body_text"])
             self._upsert_url(db, row["id"], row, "original", run_id, now)
@@ -330,7 +338,7 @@ class Store:
         with self.db.atomic() as db:
             # a run of this spider still marked running did not end cleanly
             db.execute("UPDATE runs SET status = 'interrupted' WHERE spider = ? AND status = 'running'", [spider])
-            return db.execute("INSERT INTO runs (spider, started_at, status) VALUES (?, ?, 'running')", [spider, utcnow()]).lastrowid
+            return _inserted_rowid(db.execute("INSERT INTO runs (spider, started_at, status) VALUES (?, ?, 'running')", [spider, utcnow()]))
 
     @retry_when_locked
     def record_health_flags(self, run_id: int, source: str, flags) -> None:

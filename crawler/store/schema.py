@@ -309,7 +309,7 @@ def m006_url_outcomes_undated_stories(db: sqlite_utils.Database) -> None:
 
     ``url_outcomes``: the last outcome of an article URL that did not become a
     story (or became an undated one), read before the next request leaves."""
-    db["stories"].transform(not_null={"published_at": False, "post": False})
+    db.table("stories").transform(not_null={"published_at": False, "post": False})
     db.execute(
         """
         CREATE TABLE url_outcomes (

@@ -222,7 +222,9 @@ def _iso(ts: int | None) -> str | None:
 
 
 def _outlet_matches(named: str, outlet: str | None) -> bool:
-    return bool(outlet) and (named == outlet or named in outlet or outlet in named)
+    if not outlet:
+        return False
+    return named == outlet or named in outlet or outlet in named
 
 
 def choose_origin(members: list[tuple[str, int | None, str | None, str | None]]) -> str:
@@ -230,7 +232,7 @@ def choose_origin(members: list[tuple[str, int | None, str | None, str | None]])
     of the outlet the copies name as their source (most named, then earliest naming), when
     that outlet's copy is in the cluster; otherwise the earliest published."""
     order = sorted(members, key=lambda m: (m[1] if m[1] is not None else 1 << 62, m[0]))
-    named = Counter()
+    named: Counter[str] = Counter()
     first_naming: dict[str, int] = {}
     for pos, (_, _, outlet, src) in enumerate(order):
         if src and not _outlet_matches(src, outlet):

@@ -21,6 +21,7 @@ from scrapy.exceptions import UsageError
 from .. import syndication
 from ..cluster_report import totals
 from ..store import Store
+from . import settings_of
 
 
 class Command(ScrapyCommand):
@@ -41,12 +42,13 @@ class Command(ScrapyCommand):
     def run(self, args, opts):
         if args:
             raise UsageError("no positional arguments")
-        store_path = opts.store or self.settings.get("STORE_PATH")
+        settings = settings_of(self)
+        store_path = opts.store or settings.get("STORE_PATH")
         if not Path(store_path).is_file():
             print(f"clusters: error: no store at {store_path}", file=sys.stderr)
             self.exitcode = 2
             return
-        cfg = syndication.Config.from_settings(self.settings)
+        cfg = syndication.Config.from_settings(settings)
         try:
             store = Store.open(store_path, syndication_config=cfg)
         except (sqlite3.Error, OSError) as exc:

@@ -18,6 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from .. import stats_keys
 from ..store import store_problem
+from . import process_of, settings_of
 
 
 def remember_stop_signal(process) -> dict:
@@ -44,13 +45,13 @@ class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) == 1:
             try:
-                spidercls = self.crawler_process.spider_loader.load(args[0])
+                spidercls = process_of(self).spider_loader.load(args[0])
             except KeyError:
                 print(f"crawl: no spider named {args[0]!r} (see: scrapy list)", file=sys.stderr)
                 self.exitcode = 2
                 return
             check = getattr(spidercls, "argument_problem", None)
-            problem = (check(dict(opts.spargs)) if check else None) or store_problem(self.settings.get("STORE_PATH"))
+            problem = (check(dict(opts.spargs)) if check else None) or store_problem(settings_of(self).get("STORE_PATH"))
             if problem:
                 print(f"{args[0]}: {problem}", file=sys.stderr)
                 self.exitcode = 2

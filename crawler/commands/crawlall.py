@@ -28,6 +28,7 @@ from twisted.internet import task
 from .. import stats_keys
 from ..store import Store, store_problem
 from ..syndication import stats as syndication_stats
+from . import process_of, settings_of
 from .crawl import remember_stop_signal
 
 GENERIC_SPIDERS = {"feed", "sitemap", "urls"}
@@ -109,20 +110,21 @@ class Command(ScrapyCommand):
         parser.add_argument("--progress", type=float, default=None, help="seconds between progress lines (default 30)")
 
     def run(self, args, opts):
-        assert self.crawler_process
-        available = self.crawler_process.spider_loader.list()
-        names = enabled_sources(self.settings, args, opts.exclude, available)
+        process = process_of(self)
+        settings = settings_of(self)
+        available = process.spider_loader.list()
+        names = enabled_sources(settings, args, opts.exclude, available)
         if not names:
             raise UsageError("no source enabled")
-        problem = store_problem(self.settings.get("STORE_PATH"))
+        problem = store_problem(settings.get("STORE_PATH"))
         if problem:
             print(f"crawlall: {problem}", file=sys.stderr)
             self.exitcode = 2
             return
-        budget = opts.budget if opts.budget is not None else self.settings.getfloat("CRAWLALL_BUDGET", 1800)
+        budget = opts.budget if opts.budget is not None else settings.getfloat("CRAWLALL_BUDGET", 1800)
         crawlers = []
         for name in names:
-            crawler = self.crawler_process.create_crawler(name)
+            crawler = process.create_crawler(name)
             if budget:
                 crawler.settings.set("CLOSESPIDER_TIMEOUT", budget, priority="cmdline")
             crawlers.append((name, crawler))
@@ -131,26 +133,26 @@ class Command(ScrapyCommand):
         outlets = [c for _, c in crawlers if not getattr(c.spidercls, "aggregator", False)]
         aggregators = [c for _, c in crawlers if getattr(c.spidercls, "aggregator", False)]
         self._outlets_left = len(outlets)
-        stopped = remember_stop_signal(self.crawler_process)
+        stopped = remember_stop_signal(process)
 
         def outlet_closed(spider, reason):
             self._outlets_left -= 1
             if self._outlets_left == 0 and "signum" not in stopped:
                 for crawler in aggregators:
-                    self.crawler_process.crawl(crawler)
+                    process.crawl(crawler)
 
         self._outlet_closed = outlet_closed  # signal receivers are held weakly
         for crawler in outlets:
             crawler.signals.connect(outlet_closed, signal=signals.spider_closed)
-            self.crawler_process.crawl(crawler)
+            process.crawl(crawler)
         if not outlets:
             for crawler in aggregators:
-                self.crawler_process.crawl(crawler)
-        interval = opts.progress if opts.progress is not None else self.settings.getfloat("CRAWLALL_PROGRESS_INTERVAL", 30)
+                process.crawl(crawler)
+        interval = opts.progress if opts.progress is not None else settings.getfloat("CRAWLALL_PROGRESS_INTERVAL", 30)
         progress = task.LoopingCall(self._progress, crawlers)
         if interval > 0:
             progress.start(interval, now=False)
-        self.crawler_process.start()
+        process.start()
         if progress.running:
             progress.stop()
         results = [self._result(name, crawler) for name, crawler in crawlers]

@@ -15,6 +15,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from ..store import Store
+from . import settings_of
 
 
 class Command(ScrapyCommand):
@@ -42,7 +43,7 @@ class Command(ScrapyCommand):
             print("datasette: error: Datasette is not installed: pip install -e '.[analyst]'", file=sys.stderr)
             self.exitcode = 2
             return
-        store_path = Path(opts.store or self.settings.get("STORE_PATH"))
+        store_path = Path(opts.store or settings_of(self).get("STORE_PATH"))
         if not store_path.is_file():
             print(f"datasette: error: no store at {store_path}", file=sys.stderr)
             self.exitcode = 2

@@ -11,6 +11,7 @@ from scrapy.exceptions import UsageError
 
 from ..export import UnsafePath, export_site
 from ..store import Store, quick_check, store_broken
+from . import settings_of
 
 
 class Command(ScrapyCommand):
@@ -36,7 +37,8 @@ class Command(ScrapyCommand):
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("give exactly one output folder")
-        store_path = opts.store or self.settings.get("STORE_PATH")
+        settings = settings_of(self)
+        store_path = opts.store or settings.get("STORE_PATH")
         if not Path(store_path).is_file():
             print(f"export: error: no store at {store_path}", file=sys.stderr)
             self.exitcode = 2
@@ -64,9 +66,9 @@ class Command(ScrapyCommand):
                 since=opts.since,
                 until=opts.until,
                 sources=opts.source,
-                ext=self.settings.get("POST_EXTENSION", "md"),
-                keep_days=opts.keep_days if opts.keep_days is not None else self.settings.getint("EXPORT_KEEP_DAYS", 0),
-                archive_dir=opts.archive_dir or self.settings.get("EXPORT_ARCHIVE_DIR", "old_post"),
+                ext=settings.get("POST_EXTENSION", "md"),
+                keep_days=opts.keep_days if opts.keep_days is not None else settings.getint("EXPORT_KEEP_DAYS", 0),
+                archive_dir=opts.archive_dir or settings.get("EXPORT_ARCHIVE_DIR", "old_post"),
                 every_copy=opts.every_copy,
             )
         except (ValueError, UnsafePath, OSError, sqlite3.DatabaseError) as exc:

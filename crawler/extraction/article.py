@@ -249,7 +249,7 @@ def _apply_site_rules(root: etree._Element, options: ExtractionOptions, result: 
     if source is None:
         return
     template, fields = _matching_template(root, source)
-    if template is None:
+    if template is None or fields is None:  # found together or not at all
         return
     result.extractor = f"site:{source.name}/{template.name}"
     result.title = clean_title(fields["title"], options.site_names)

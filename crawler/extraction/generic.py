@@ -17,6 +17,7 @@ import copy
 import logging
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import lxml.html
 import trafilatura
@@ -25,6 +26,7 @@ from lxml import etree
 # trafilatura's port of readability: the algorithm its own comparison uses, ~3x faster than
 # readability-lxml (which is therefore not a dependency)
 from trafilatura.readability_lxml import Document as _ReadabilityDocument
+from trafilatura.settings import Document as _TrafilaturaDocument
 
 from .body import Block, body_blocks, join_blocks
 from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
@@ -403,6 +405,8 @@ def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | 
         return None
     if doc is None:
         return None
+    # bare_extraction returns a Document unless as_dict=True (its annotation does not say so)
+    doc = cast(_TrafilaturaDocument, doc)
     body = None
     if doc.body is not None and len(doc.body):
         # trafilatura's tree is plain lxml.etree; our block code wants lxml.html elements

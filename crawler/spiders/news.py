@@ -43,7 +43,7 @@ def has_next_article_page(html: str, links: set[str], wanted: str, page: int) ->
     if wanted in links:
         return True
     match = _SCRIPT_PAGER_RE.search(html or "")
-    return bool(match) and int(match.group(1)) > page
+    return match is not None and int(match.group(1)) > page
 
 
 @dataclass
@@ -144,8 +144,8 @@ class NewsSpider(BaseNewsSpider):
     def _read_sitemap(self, response, listing: str):
         if urlsplit(response.url).path.endswith("/robots.txt"):
             self.crawler.stats.inc_value(stats_keys.LISTING_PAGES)
-            for url in robots_sitemaps(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")):
-                yield self.listing_request(url, self.parse_sitemap, listing)
+            for sitemap_url in robots_sitemaps(response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")):
+                yield self.listing_request(sitemap_url, self.parse_sitemap, listing)
             return
         # SITEMAP_MAX_URLS caps the articles requested from one sitemap per run. URLs
         # already stored do not count (they cost a store lookup, no request), so the
@@ -306,7 +306,7 @@ class NewsSpider(BaseNewsSpider):
     def _next_page_or_item(self, response, partial: PartialArticle, hints: Hints, source, page: int = 1):
         if source is not None and source.continuation and page < MAX_ARTICLE_PAGES:
             wanted = source.continuation_url(partial.first_url, page + 1)
-            links = {self.link(response, h) for h in response.css("a::attr(href)").getall()} - {None}
+            links = {link for h in response.css("a::attr(href)").getall() if (link := self.link(response, h)) is not None}
             if wanted and has_next_article_page(response.text, links, canonicalize(wanted), page):
                 return scrapy.Request(
                     wanted,

@@ -19,6 +19,8 @@ class SourceSpider(NewsSpider):
     """Crawls one declared source through the discovery it declares."""
 
     name = ""  # abstract: the loader skips a spider class without a name
+    # set on every class spider_class() builds (this abstract one is never run)
+    source: SourceDecl
 
     async def start(self):
         discovery = self.source.discovery

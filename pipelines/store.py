@@ -7,7 +7,6 @@ import sqlite3
 from crawler import stats_keys
 from crawler.drops import DropStory
 from crawler.store import StoreComponent
-from crawler.syndication import stats as syndication_stats
 
 
 def story_row(item: dict) -> dict:
@@ -46,10 +45,10 @@ def syndication_counts(assignment, *, new_story: bool) -> dict[str, int]:
         return {}
     counts = {}
     if new_story:
-        key = syndication_stats.NEW_CLUSTER_COUNT if assignment.is_new_cluster else syndication_stats.COPY_COUNT
+        key = stats_keys.SYNDICATION_NEW_CLUSTERS if assignment.is_new_cluster else stats_keys.SYNDICATION_COPIES
         counts[key] = 1
     if assignment.merged_clusters:
-        counts[syndication_stats.MERGED_COUNT] = len(assignment.merged_clusters)
+        counts[stats_keys.SYNDICATION_MERGED] = len(assignment.merged_clusters)
     return counts
 
 

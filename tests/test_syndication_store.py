@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from bench.syndication_set import render_page
+from crawler import stats_keys
 from crawler.export import export_site
 from crawler.store import Store
 from crawler.syndication import snapshot
-from crawler.syndication import stats as syndication_stats
 from pipelines.store import syndication_counts
 
 from .helpers import PROJECT, rows, run_crawl
@@ -167,9 +167,9 @@ def test_a_second_crawl_changes_nothing(syndicated):
 
 def test_crawl_stats_count_new_clusters_and_copies(syndicated):
     log = syndicated["first_log"]
-    assert f"'{syndication_stats.NEW_CLUSTER_COUNT}': 5" in log
-    assert f"'{syndication_stats.COPY_COUNT}': 3" in log
-    assert syndication_stats.NEW_CLUSTER_COUNT not in syndicated["second_log"]
+    assert f"'{stats_keys.SYNDICATION_NEW_CLUSTERS}': 5" in log
+    assert f"'{stats_keys.SYNDICATION_COPIES}': 3" in log
+    assert stats_keys.SYNDICATION_NEW_CLUSTERS not in syndicated["second_log"]
 
 
 def test_the_rebuild_command_reproduces_the_incremental_clusters(syndicated, tmp_path):
@@ -227,8 +227,8 @@ def test_insert_and_update_assign_clusters_in_the_same_transaction(tmp_path):
     other = store.insert_story(_row("b1", invented_paragraphs("unit-b"), "2024-06-03T10:00:00+08:00", "人民网"), None)
     assert first.is_new_cluster and not copy.is_new_cluster and other.is_new_cluster
     assert copy.cluster_id == "a1" and copy.lag_minutes == 90
-    assert syndication_counts(copy, new_story=True) == {syndication_stats.COPY_COUNT: 1}
-    assert syndication_counts(other, new_story=True) == {syndication_stats.NEW_CLUSTER_COUNT: 1}
+    assert syndication_counts(copy, new_story=True) == {stats_keys.SYNDICATION_COPIES: 1}
+    assert syndication_counts(other, new_story=True) == {stats_keys.SYNDICATION_NEW_CLUSTERS: 1}
     # b1 rewritten as a copy of story a: it joins a's cluster, and a change is no new cluster
     changed = store.update_story("b1", _row("b1", a, "2024-06-03T10:00:00+08:00", "人民网") | {"content_hash": "b1-new"}, None)
     assert changed.cluster_id == "a1" and syndication_counts(changed, new_story=False) == {}

@@ -27,7 +27,6 @@ from twisted.internet import task
 
 from .. import stats_keys
 from ..store import Store, store_problem
-from ..syndication import stats as syndication_stats
 from . import process_of, settings_of
 from .crawl import remember_stop_signal
 
@@ -60,8 +59,8 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 "updated": stats.get(stats_keys.STORE_UPDATED, 0),
                 "duplicates": stats.get(stats_keys.DEDUPE_DUPLICATES, 0),
                 # near-duplicates: stories that founded a cluster / joined one as a copy
-                "new_clusters": stats.get(syndication_stats.NEW_CLUSTER_COUNT, 0),
-                "copies": stats.get(syndication_stats.COPY_COUNT, 0),
+                "new_clusters": stats.get(stats_keys.SYNDICATION_NEW_CLUSTERS, 0),
+                "copies": stats.get(stats_keys.SYNDICATION_COPIES, 0),
                 "dropped": ", ".join(f"{k}={v}" for k, v in sorted(drops.items())) or "0",
                 "errors": stats.get(stats_keys.RUNLOG_ERRORS, 0),
                 # transient failures waiting for a later run (url_outcomes)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .store import Store
+from .tables import text_table
 
 
 def most_syndicated(store: Store, top: int = 20) -> list[dict]:
@@ -67,17 +68,15 @@ def syndication_report(store: Store, top: int = 20) -> dict:
 
 
 def format_report(data: dict) -> str:
-    from .report import _table
-
     t = data["totals"]
     out = [f"Syndication: {t['stories']} stories in {t['clusters']} clusters; {t['syndicated_clusters']} clusters "
            f"hold copies ({t['copies']} copies), {t['merges']} merges, {t['without_cluster']} stories without a cluster; "
            f"{t['exact_duplicate_arrivals']} exact duplicates recorded as arrivals (not counted as copies below)."]
     out.append("\nMost syndicated stories:")
     rows = [dict(r, origin_title=(r["origin_title"] or "")[:40]) for r in data["most_syndicated"]]
-    out.append(_table(rows, ["stories", "outlets", "first_published", "origin_outlet", "origin_title", "cluster_id"]))
+    out.append(text_table(rows, ["stories", "outlets", "first_published", "origin_outlet", "origin_title", "cluster_id"]))
     out.append("\nWho copies whom (origin outlet → copying outlet):")
-    out.append(_table(data["who_copies_whom"], ["origin_outlet", "copy_outlet", "copies", "median_lag_minutes"]))
+    out.append(text_table(data["who_copies_whom"], ["origin_outlet", "copy_outlet", "copies", "median_lag_minutes"]))
     return "\n".join(out)
 
 

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from .store import Store
+from .tables import text_table
 
 # colour-blind-safe palette (Okabe–Ito, then Tableau's muted tones): series keep their colour by order
 PALETTE = [
@@ -89,32 +90,23 @@ def chart_data(store: Store, days: int = 30, runs: int = 20) -> dict[str, list[d
 
 # --- text ---------------------------------------------------------------------------------------
 
-def _table(rows: list[dict], columns: list[str]) -> str:
-    if not rows:
-        return "  (none)"
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    lines = ["  " + "  ".join(c.ljust(widths[c]) for c in columns)]
-    lines += ["  " + "  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(lines)
-
-
 def report(store: Store, runs: int = 10) -> str:
     db = store.db
     out = []
     out.append("Stories by source:")
-    out.append(_table(list(db.query(
+    out.append(text_table(list(db.query(
         "SELECT source, count(*) AS stories, sum(published_at IS NULL) AS undated, min(published_at) AS earliest, "
         "max(published_at) AS latest FROM stories GROUP BY source ORDER BY source"
     )), ["source", "stories", "undated", "earliest", "latest"]))
     out.append("\nArrivals recorded as duplicates:")
-    out.append(_table(list(db.query(
+    out.append(text_table(list(db.query(
         "SELECT u.source, u.url, u.story_id FROM story_urls u WHERE u.relation = 'duplicate' ORDER BY u.first_seen DESC LIMIT 20"
     )), ["source", "url", "story_id"]))
     out.append(f"\nLatest {runs} runs:")
     rows = list(db.query(f"SELECT id, spider, status, started_at, requests, stored, updated, duplicates, dropped, dropped_by_reason, errors, waiting FROM runs ORDER BY id DESC LIMIT {int(runs)}"))
     for row in rows:
         row["dropped_by_reason"] = ", ".join(f"{k}={v}" for k, v in json.loads(row["dropped_by_reason"] or "{}").items())
-    out.append(_table(rows, ["id", "spider", "status", "started_at", "requests", "stored", "updated", "duplicates", "dropped", "dropped_by_reason", "errors", "waiting"]))
+    out.append(text_table(rows, ["id", "spider", "status", "started_at", "requests", "stored", "updated", "duplicates", "dropped", "dropped_by_reason", "errors", "waiting"]))
     return "\n".join(out)
 
 

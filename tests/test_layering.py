@@ -22,7 +22,7 @@ LAYERS = [
         [
             "crawler.extraction", "crawler.discovery", "crawler.sources.base", "crawler.urls", "crawler.items",
             "crawler.signals", "crawler.drops", "crawler.failures", "crawler.stats_keys", "crawler.post", "crawler.ledger", "crawler.health",
-            "crawler.settings", "crawler.logformatter", "crawler.mirror_server", "crawler.syndication", "crawler.codes",
+            "crawler.settings", "crawler.logformatter", "crawler.mirror_server", "crawler.syndication", "crawler.codes", "crawler.tables",
         ],
     ),
     ("sources", ["crawler.sources"]),

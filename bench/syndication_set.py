@@ -179,50 +179,77 @@ def edit_copy(title, paras, rng, origin_outlet, when, dateline):
 
 
 # Formulaic reports: the wording repeats every day, the figures do not. Two wordings per kind,
-# one per split.
-def formulaic(kind: str, variant: int, day: datetime, rng: random.Random) -> tuple[str, list[str]]:
+# one per split: (title, paragraphs, figures drawn for that wording alone as name: (low, high)).
+# Each wording draws only its own figures, after the kind's shared ones: the set a seed builds
+# depends on the order of the draws.
+WORDINGS: dict[str, tuple[tuple[str, tuple[str, ...], dict[str, tuple[int, int]]], ...]] = {
+    "market": (
+        ("{month}月{day}日A股收盘：沪指涨{up}%",
+         ("截至收盘，沪指涨{up}%，报{idx}点；深证成指涨{sz}%，创业板指涨{cy}%。",
+          "两市成交额{vol}亿元，较上一交易日有所变化。盘面上，半导体、券商、白酒板块涨幅居前，煤炭、石油板块跌幅居前。",
+          "北向资金全天净买入{inflow}.{inflow_cents}亿元。"),
+         {"inflow": (5, 90), "inflow_cents": (10, 99)}),
+        ("收评：沪指收于{idx}点 两市成交{vol}亿",
+         ("今日三大指数表现分化，截至收盘，上证指数报{idx}点，变动{up}%；深成指变动{sz}%；创业板指变动{cy}%。",
+          "沪深两市全天成交额{vol}亿元，个股涨多跌少，超过{rising}只个股上涨。",
+          "板块方面，电力、银行、保险板块走强，光伏、锂电池板块回调。"),
+         {"rising": (2000, 4000)}),
+    ),
+    "fx": (
+        ("人民币对美元中间价报{mid}",
+         ("中国外汇交易中心公布，{month}月{day}日人民币对美元汇率中间价报{mid}，较前一交易日调整{bp}个基点。",
+          "人民币对欧元中间价报{eur}，人民币对100日元中间价报{jpy}。"),
+         {}),
+        ("今日人民币中间价{mid}",
+         ("来自中国外汇交易中心的数据显示，人民币兑美元中间价今日报{mid}元，变动{bp}个基点。",
+          "同日，欧元兑人民币报{eur}，100日元兑人民币报{jpy}。"),
+         {}),
+    ),
+    "weather": (
+        ("北京天气：{sky}，最高气温{hi}℃",
+         ("北京市气象台{month}月{day}日发布天气预报：今天白天{sky}，北风{wind}级，最高气温{hi}℃；夜间最低气温{lo}℃。",
+          "空气质量指数{aqi}，请市民合理安排出行。"),
+         {}),
+        ("今日天气 {sky} {lo}至{hi}度",
+         ("据气象部门预报，本市今日天气{sky}，气温{lo}℃至{hi}℃，风力{wind}级。",
+          "空气质量指数约为{aqi}，外出注意增减衣物。"),
+         {}),
+    ),
+    "lottery": (
+        ("双色球第{issue}期开奖结果",
+         ("中国福利彩票双色球第{issue}期开奖，红球号码为{reds_padded}，蓝球号码为{blue:02d}。",
+          "本期一等奖中出{prize}注，单注奖金约{prize_money}万元，奖池累计{pool}.{pool_cents}亿元。"),
+         {"prize_money": (500, 1000), "pool": (10, 30), "pool_cents": (1, 99)}),
+        ("第{issue}期双色球开奖 一等奖{prize}注",
+         ("本期双色球开出红球{reds}，蓝球{blue}。",
+          "全国共中出一等奖{prize}注，每注奖金{prize_money}万元，二等奖{second_prizes}注。"),
+         {"prize_money": (500, 1000), "second_prizes": (80, 300)}),
+    ),
+}
+
+
+def _figures(kind: str, rng: random.Random) -> dict[str, object]:
+    """The figures both wordings of ``kind`` state, drawn in a fixed order."""
     if kind == "market":
         up, sz, cy = (round(rng.uniform(-1.5, 1.5), 2) for _ in range(3))
-        idx, vol = round(rng.uniform(2900, 3500), 2), rng.randint(6500, 12000)
-        if variant == 0:
-            return (f"{day.month}月{day.day}日A股收盘：沪指涨{up}%",
-                    [f"截至收盘，沪指涨{up}%，报{idx}点；深证成指涨{sz}%，创业板指涨{cy}%。",
-                     f"两市成交额{vol}亿元，较上一交易日有所变化。盘面上，半导体、券商、白酒板块涨幅居前，煤炭、石油板块跌幅居前。",
-                     f"北向资金全天净买入{rng.randint(5, 90)}.{rng.randint(10, 99)}亿元。"])
-        return (f"收评：沪指收于{idx}点 两市成交{vol}亿",
-                [f"今日三大指数表现分化，截至收盘，上证指数报{idx}点，变动{up}%；深成指变动{sz}%；创业板指变动{cy}%。",
-                 f"沪深两市全天成交额{vol}亿元，个股涨多跌少，超过{rng.randint(2000, 4000)}只个股上涨。",
-                 "板块方面，电力、银行、保险板块走强，光伏、锂电池板块回调。"])
+        return {"up": up, "sz": sz, "cy": cy, "idx": round(rng.uniform(2900, 3500), 2), "vol": rng.randint(6500, 12000)}
     if kind == "fx":
-        mid, bp = round(rng.uniform(7.0, 7.3), 4), rng.randint(3, 120)
-        eur, jpy = round(rng.uniform(7.6, 8.0), 4), round(rng.uniform(4.6, 5.2), 4)
-        if variant == 0:
-            return (f"人民币对美元中间价报{mid}",
-                    [f"中国外汇交易中心公布，{day.month}月{day.day}日人民币对美元汇率中间价报{mid}，较前一交易日调整{bp}个基点。",
-                     f"人民币对欧元中间价报{eur}，人民币对100日元中间价报{jpy}。"])
-        return (f"今日人民币中间价{mid}",
-                [f"来自中国外汇交易中心的数据显示，人民币兑美元中间价今日报{mid}元，变动{bp}个基点。",
-                 f"同日，欧元兑人民币报{eur}，100日元兑人民币报{jpy}。"])
+        return {"mid": round(rng.uniform(7.0, 7.3), 4), "bp": rng.randint(3, 120),
+                "eur": round(rng.uniform(7.6, 8.0), 4), "jpy": round(rng.uniform(4.6, 5.2), 4)}
     if kind == "weather":
-        hi, lo, wind, aqi = rng.randint(5, 35), rng.randint(-5, 20), rng.randint(1, 5), rng.randint(20, 180)
-        sky = rng.choice(["晴", "多云", "阴", "小雨", "晴转多云"])
-        if variant == 0:
-            return (f"北京天气：{sky}，最高气温{hi}℃",
-                    [f"北京市气象台{day.month}月{day.day}日发布天气预报：今天白天{sky}，北风{wind}级，最高气温{hi}℃；夜间最低气温{lo}℃。",
-                     f"空气质量指数{aqi}，请市民合理安排出行。"])
-        return (f"今日天气 {sky} {lo}至{hi}度",
-                [f"据气象部门预报，本市今日天气{sky}，气温{lo}℃至{hi}℃，风力{wind}级。",
-                 f"空气质量指数约为{aqi}，外出注意增减衣物。"])
+        return {"hi": rng.randint(5, 35), "lo": rng.randint(-5, 20), "wind": rng.randint(1, 5), "aqi": rng.randint(20, 180),
+                "sky": rng.choice(["晴", "多云", "阴", "小雨", "晴转多云"])}
     # lottery
     nums = sorted(rng.sample(range(1, 34), 6))
-    blue, issue, prize = rng.randint(1, 16), rng.randint(2024001, 2024150), rng.randint(3, 25)
-    if variant == 0:
-        return (f"双色球第{issue}期开奖结果",
-                [f"中国福利彩票双色球第{issue}期开奖，红球号码为{' '.join(f'{n:02d}' for n in nums)}，蓝球号码为{blue:02d}。",
-                 f"本期一等奖中出{prize}注，单注奖金约{rng.randint(500, 1000)}万元，奖池累计{rng.randint(10, 30)}.{rng.randint(1, 99)}亿元。"])
-    return (f"第{issue}期双色球开奖 一等奖{prize}注",
-            [f"本期双色球开出红球{','.join(str(n) for n in nums)}，蓝球{blue}。",
-             f"全国共中出一等奖{prize}注，每注奖金{rng.randint(500, 1000)}万元，二等奖{rng.randint(80, 300)}注。"])
+    return {"reds_padded": " ".join(f"{n:02d}" for n in nums), "reds": ",".join(str(n) for n in nums),
+            "blue": rng.randint(1, 16), "issue": rng.randint(2024001, 2024150), "prize": rng.randint(3, 25)}
+
+
+def formulaic(kind: str, variant: int, day: datetime, rng: random.Random) -> tuple[str, list[str]]:
+    title, paras, own = WORDINGS[kind][variant]
+    figures = {"month": day.month, "day": day.day, **_figures(kind, rng)}
+    figures.update({name: rng.randint(low, high) for name, (low, high) in own.items()})
+    return title.format(**figures), [p.format(**figures) for p in paras]
 
 
 def render_page(tpl: str, title: str, paras: list[str], when: datetime, outlet_shown: str) -> str:

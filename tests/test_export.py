@@ -246,3 +246,15 @@ def test_stored_posts_are_hardened_on_export(tmp_path):
     text = (tmp_path / "_posts/2022-06-08-chinadevelopment-1800001.md").read_text(encoding="utf-8")
     assert "<p>&#123;{ site.source }} &#91;a&#93;(javascript:alert(1))</p>" in text
     assert text.endswith(item["post"].split("\n\n", 1)[1].split("\n\n", 1)[1])  # link and navigation untouched
+
+
+@pytest.mark.parametrize("command", [["export", "OUT"], ["clusters"]])
+def test_store_commands_without_a_store_say_so(tmp_path, command):
+    """``--store`` naming no file: one line naming the command and the path, exit status 2."""
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    missing = tmp_path / "none.sqlite"
+    run = subprocess.run([sys.executable, "-m", "scrapy", *args, "--store", str(missing)],
+                         cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert f"{command[0]}: error: no store at {missing}" in run.stderr
+    assert "Traceback" not in run.stderr

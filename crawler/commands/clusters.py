@@ -13,7 +13,6 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
-from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -21,7 +20,7 @@ from scrapy.exceptions import UsageError
 from .. import syndication
 from ..cluster_report import totals
 from ..store import Store
-from . import settings_of
+from . import existing_store, settings_of
 
 
 class Command(ScrapyCommand):
@@ -43,10 +42,8 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError("no positional arguments")
         settings = settings_of(self)
-        store_path = opts.store or settings.get("STORE_PATH")
-        if not Path(store_path).is_file():
-            print(f"clusters: error: no store at {store_path}", file=sys.stderr)
-            self.exitcode = 2
+        store_path = existing_store(self, opts.store, "clusters")
+        if store_path is None:
             return
         cfg = syndication.Config.from_settings(settings)
         try:

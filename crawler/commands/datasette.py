@@ -15,7 +15,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 
 from ..store import Store
-from . import settings_of
+from . import existing_store
 
 
 class Command(ScrapyCommand):
@@ -43,11 +43,10 @@ class Command(ScrapyCommand):
             print("datasette: error: Datasette is not installed: pip install -e '.[analyst]'", file=sys.stderr)
             self.exitcode = 2
             return
-        store_path = Path(opts.store or settings_of(self).get("STORE_PATH"))
-        if not store_path.is_file():
-            print(f"datasette: error: no store at {store_path}", file=sys.stderr)
-            self.exitcode = 2
+        found = existing_store(self, opts.store, "datasette")
+        if found is None:
             return
+        store_path = Path(found)
         try:
             # opening applies pending migrations: the views and search index the metadata names exist
             Store.open(store_path).close()

@@ -11,7 +11,7 @@ from scrapy.exceptions import UsageError
 
 from ..export import UnsafePath, export_site
 from ..store import Store, quick_check, store_broken
-from . import settings_of
+from . import existing_store, settings_of
 
 
 class Command(ScrapyCommand):
@@ -38,10 +38,8 @@ class Command(ScrapyCommand):
         if len(args) != 1:
             raise UsageError("give exactly one output folder")
         settings = settings_of(self)
-        store_path = opts.store or settings.get("STORE_PATH")
-        if not Path(store_path).is_file():
-            print(f"export: error: no store at {store_path}", file=sys.stderr)
-            self.exitcode = 2
+        store_path = existing_store(self, opts.store, "export")
+        if store_path is None:
             return
         if Path(args[0]).exists() and not Path(args[0]).is_dir():
             print(f"export: error: {args[0]} exists and is not a folder", file=sys.stderr)

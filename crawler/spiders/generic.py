@@ -22,41 +22,41 @@ def _urls_argument(url: str | None) -> list[str]:
     return [u.strip() for u in (url or "").split(",") if u.strip()]
 
 
-class FeedSpider(NewsSpider):
-    name = "feed"
-    usage = "scrapy crawl feed -a url=<feed url>"
+class _GivenListingsSpider(NewsSpider):
+    """Reads the listings given as ``-a url=<url>[,<url>…]``, all of one kind."""
+
+    name = ""  # abstract: the loader skips a spider class without a name
+    listing = ""  # the kind of listing the URLs name, as the usage line calls it
+    usage = ""
 
     @classmethod
     def argument_problem(cls, args: dict) -> str | None:
-        return None if args.get("url") else f"give the feed: {cls.usage}"
+        return None if args.get("url") else f"give the {cls.listing}: {cls.usage}"
 
     def __init__(self, url: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.feed_urls = _urls_argument(url)
-        if not self.feed_urls:
-            raise UsageError("give the feed: scrapy crawl feed -a url=<feed url>")
+        self.listing_urls = _urls_argument(url)
+        if not self.listing_urls:
+            raise UsageError(f"give the {self.listing}: {self.usage}")
+
+
+class FeedSpider(_GivenListingsSpider):
+    name = "feed"
+    listing = "feed"
+    usage = "scrapy crawl feed -a url=<feed url>"
 
     async def start(self):
-        for url in self.feed_urls:
+        for url in self.listing_urls:
             yield self.listing_request(url, self.parse_feed)
 
 
-class SitemapSpider(NewsSpider):
+class SitemapSpider(_GivenListingsSpider):
     name = "sitemap"
+    listing = "sitemap"
     usage = "scrapy crawl sitemap -a url=<sitemap or robots.txt url>"
 
-    @classmethod
-    def argument_problem(cls, args: dict) -> str | None:
-        return None if args.get("url") else f"give the sitemap: {cls.usage}"
-
-    def __init__(self, url: str | None = None, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.sitemap_urls = _urls_argument(url)
-        if not self.sitemap_urls:
-            raise UsageError("give the sitemap: scrapy crawl sitemap -a url=<sitemap or robots.txt url>")
-
     async def start(self):
-        for url in self.sitemap_urls:
+        for url in self.listing_urls:
             yield self.listing_request(url, self.parse_sitemap)
 
 

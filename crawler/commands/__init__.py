@@ -1,4 +1,5 @@
-"""Project commands (COMMANDS_MODULE): crawl (with exit status), export, serve-mirror."""
+"""Project commands (COMMANDS_MODULE): crawl (with exit status), export, serve-mirror…, and what
+they share: the settings, crawler process and store file a command runs with."""
 
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from .. import syndication
-from ..cluster_report import totals
 from ..store import Store
 
 
@@ -46,6 +45,9 @@ class Command(ScrapyCommand):
             print(f"clusters: error: no store at {store_path}", file=sys.stderr)
             self.exitcode = 2
             return
+        # imported here: scrapy loads every command module for every command (a crawl too)
+        from ..cluster_report import totals
+
         cfg = syndication.Config.from_settings(self.settings)
         try:
             store = Store.open(store_path, syndication_config=cfg)

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
+sys.path[0] = str(PROJECT)  # not bench/: its incremental.py would shadow the package twisted imports
 
 from crawler import stats_keys  # noqa: E402
 from crawler.mirror_server import serve  # noqa: E402

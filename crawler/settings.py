@@ -45,6 +45,14 @@ DNS_TIMEOUT = 10
 # Path of the SQLite store. Overridable with -s STORE_PATH=... or the
 # CRAWLER_STORE_PATH environment variable.
 STORE_PATH = os.environ.get("CRAWLER_STORE_PATH", "data/stories.sqlite")
+# Stories are written in batches: one transaction holds up to STORE_BATCH_SIZE
+# stories or STORE_BATCH_MS milliseconds, whichever comes first (and is committed
+# when the crawl is idle and when it stops). A hard kill loses the open batch whole,
+# together with every arrival, drop and outcome that joined it; nothing vouching for
+# those stories (validators, known URLs) is committed before them, so the next run
+# fetches them again. STORE_BATCH_SIZE = 1: one transaction per story.
+STORE_BATCH_SIZE = 100
+STORE_BATCH_MS = 500
 
 # When set (e.g. http://127.0.0.1:8000), every request for
 # scheme://host/path?query is fetched from MIRROR_URL/host/path?query and the

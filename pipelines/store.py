@@ -122,9 +122,9 @@ class StorePipeline(StoreComponent):
 
     def _lost(self, exc: sqlite3.Error, stories: int) -> None:
         self.stats.inc_value(stats_keys.STORE_UNSTORED, stories)
-        spider = getattr(self.crawler, "spider", None)
-        if getattr(spider, "ledger", None) is not None:
-            spider.ledger.abandon()
+        ledger = getattr(getattr(self.crawler, "spider", None), "ledger", None)
+        if ledger is not None:
+            ledger.abandon()
         problem = store_broken(exc)
         if problem and not self.stats.get_value(stats_keys.STORE_BROKEN):
             self.stats.set_value(stats_keys.STORE_BROKEN, problem)

@@ -173,8 +173,10 @@ class Store:
 
     def close(self) -> None:
         # a batch still open is committed, not dropped: what it holds was written in order
-        self.commit_batch()
-        self.db.close()
+        try:
+            self.commit_batch()
+        finally:
+            self.db.close()
 
     # --- reads ----------------------------------------------------------------
     def story_by_canonical_url(self, canonical_url: str) -> dict | None:

@@ -108,6 +108,7 @@ DEDUPE_DUPLICATES = dedupe_verdict("duplicate")
 DEDUPE_SEEN_AGAIN = dedupe_verdict("seen_again")
 STORE_STORED = "store/stored_count"
 STORE_UPDATED = "store/updated_count"
+STORE_BATCHES = "store/batch_count"          # transactions committed by the store pipeline
 
 # --- syndication (counted by the store pipeline, read by crawlall's summary) ---------
 SYNDICATION_NEW_CLUSTERS = "syndication/new_cluster_count"

@@ -40,6 +40,9 @@ class DedupePipeline(StoreComponent):
     def process_item(self, item):
         ctx = self.run_context
         store = ctx.store
+        # a story another crawler of this process (crawlall) holds in its open batch is
+        # not visible from this connection until that batch is committed
+        store.flush_other_batches()
         own = store.story_by_own_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
         copy_of = None if own else store.story_arrived_from(item["canonical_url"])
         existing: dict | None

@@ -6,8 +6,6 @@ import hashlib
 import re
 import unicodedata
 
-from pypinyin import lazy_pinyin
-
 
 def slugify(name: str | None, overrides: dict[str, str] | None = None) -> str:
     """中国发展网 → ``zhongguofazhanwang``; ``安信国际证券(香港)`` →
@@ -17,6 +15,10 @@ def slugify(name: str | None, overrides: dict[str, str] | None = None) -> str:
         slug = re.sub(r"[^a-z0-9]", "", str(overrides[name]).lower())
         if slug:
             return slug
+    # imported here: pypinyin loads its phrase dictionary at import (0.4–0.5 s), which a
+    # run that stores nothing new should not pay (issue 12)
+    from pypinyin import lazy_pinyin
+
     slug = re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(name)).lower())
     if slug:
         return slug

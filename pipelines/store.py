@@ -1,12 +1,30 @@
-"""Store: one row per story (with its post) and the URL it arrived from."""
+"""Store: one row per story (with its post) and the URL it arrived from.
+
+Stories are written in batches: one transaction holds up to ``STORE_BATCH_SIZE``
+story writes or ``STORE_BATCH_MS`` milliseconds, whichever comes first, and is
+committed then, when the crawl is idle, and when the spider closes (every stop
+that lets the spider close: the end, a signal, the time budget). A batch is
+atomic; a hard kill loses the open one whole, with everything that joined it —
+arrivals, drops, url_outcomes (see ``Store.begin_batch``) — and nothing vouches
+for the lost stories: validators are written only when the spider closes (after
+the last commit), and the run row stays ``running`` (the next run is a catch-up
+that walks every listing), so the next run fetches them again.
+``STORE_BATCH_SIZE = 1`` writes one transaction per story, as before.
+"""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+
+from scrapy import signals
+from twisted.internet import task
 
 from crawler import stats_keys
 from crawler.drops import DropStory
-from crawler.store import StoreComponent
+from crawler.store import StoreComponent, store_broken
+
+logger = logging.getLogger(__name__)
 
 
 def story_row(item: dict) -> dict:
@@ -52,11 +70,71 @@ def syndication_counts(assignment, *, new_story: bool) -> dict[str, int]:
     return counts
 
 
+def batch_due(writes: int, age_ms: float, size: int, max_ms: float) -> bool:
+    """Pure: the open batch is committed now (``size`` story writes, or ``max_ms`` old)."""
+    return writes >= size or age_ms >= max_ms
+
+
 class StorePipeline(StoreComponent):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.batch_size = max(1, crawler.settings.getint("STORE_BATCH_SIZE", 100))
+        self.batch_ms = max(0.0, crawler.settings.getfloat("STORE_BATCH_MS", 500.0))
+        self._timer: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+
+    def open_spider(self):
+        if self.batch_size > 1 and self.batch_ms > 0:
+            # the time bound holds while no item arrives (pages behind a crawl delay)
+            self._timer = task.LoopingCall(self._commit_if_due)
+            self._timer.start(max(self.batch_ms / 1000 / 2, 0.05), now=False)
+
+    def close_spider(self):
+        # before spider_closed: the validators the middleware saves then follow the stories
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.commit()
+
+    def spider_idle(self):
+        self.commit()
+
+    def _commit_if_due(self):
+        store = self.run_context.store
+        if store.in_batch and batch_due(store.batch_writes, store.batch_age_ms, self.batch_size, self.batch_ms):
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the open batch. A failure loses its stories: counted, logged, and the
+        listing ledger abandoned (no validator may vouch for them); a broken store
+        (disk full) stops the crawl through the run log's item_error path or, at close,
+        marks the run failed (``store/broken``)."""
+        store = self.run_context.store
+        lost = store.batch_writes
+        failed, store.failed_batch = store.failed_batch, None
+        try:
+            if store.commit_batch():
+                self.stats.inc_value(stats_keys.STORE_BATCHES)
+        except sqlite3.Error as exc:
+            failed = exc
+        if failed is not None:
+            self._lost(failed, lost)
+
+    def _lost(self, exc: sqlite3.Error, stories: int) -> None:
+        self.stats.inc_value(stats_keys.STORE_UNSTORED, stories)
+        ledger = getattr(getattr(self.crawler, "spider", None), "ledger", None)
+        if ledger is not None:
+            ledger.abandon()
+        problem = store_broken(exc)
+        if problem and not self.stats.get_value(stats_keys.STORE_BROKEN):
+            self.stats.set_value(stats_keys.STORE_BROKEN, problem)
+        logger.error("a batch of %d stories could not be committed (%s): the next run fetches them again", stories, problem or exc)
+
     def process_item(self, item):
         ctx = self.run_context
         row = story_row(dict(item))
         verdict = item.get("verdict") or "new"
+        if self.batch_size > 1:
+            ctx.store.begin_batch()
         try:
             # the store puts the story in its syndication cluster in the same transaction
             if verdict.startswith("changed:"):
@@ -70,4 +148,12 @@ class StorePipeline(StoreComponent):
             raise DropStory("store_conflict", f"{exc} — {item.get('url')}")
         for key, n in syndication_counts(assignment, new_story=not verdict.startswith("changed:")).items():
             self.stats.inc_value(key, n)
+        if ctx.store.in_batch and batch_due(ctx.store.batch_writes, ctx.store.batch_age_ms, self.batch_size, self.batch_ms):
+            lost = ctx.store.batch_writes
+            try:
+                ctx.store.commit_batch()
+            except sqlite3.Error as exc:
+                self._lost(exc, lost)
+                raise  # the run log's item_error stops the crawl when the store is broken
+            self.stats.inc_value(stats_keys.STORE_BATCHES)
         return item

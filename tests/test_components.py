@@ -50,9 +50,16 @@ def site_crawler(crawler_factory):
 
 
 def through_pipelines(crawler, item: dict):
-    """An item through the project's pipelines, in ITEM_PIPELINES order."""
-    for component in [build(cls, crawler) for cls in PIPELINES]:
-        item = component.process_item(item)
+    """An item through the project's pipelines, in ITEM_PIPELINES order, then closed as
+    Scrapy closes them (the store pipeline commits its open batch)."""
+    components = [build(cls, crawler) for cls in PIPELINES]
+    try:
+        for component in components:
+            item = component.process_item(item)
+    finally:
+        for component in components:
+            if hasattr(component, "close_spider"):
+                component.close_spider()
     return item
 
 

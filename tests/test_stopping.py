@@ -142,6 +142,37 @@ def test_graceful_stops_and_a_budget_end_with_the_store_of_one_uninterrupted_run
     assert stats.get("listing/not_modified_count") == 1 and stats.get("article/page_count", 0) == 0
 
 
+def test_a_hard_kill_loses_only_the_open_batch_and_the_next_run_fetches_it(tmp_path, generated):
+    """Issue 12: stories are committed in batches. SIGKILL mid-crawl loses the open batch
+    whole — and nothing that vouches for its stories (known URLs, outcomes, validators)
+    was committed ahead of them — so the next run ends with the uninterrupted crawl's store."""
+    mirror, settings = generated
+    clean = tmp_path / "clean.sqlite"
+    assert run(command("crawl", clean, mirror, "chinadevelopment", **settings)).returncode == 0
+    store = tmp_path / "s.sqlite"
+    # batches of 7 stories, never committed by age; one article every 0.25 s
+    slow = {**settings, "DOWNLOAD_DELAY": "0.25", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "STORE_BATCH_SIZE": "7", "STORE_BATCH_MS": "600000"}
+    proc = subprocess.Popen(command("crawl", store, mirror, "chinadevelopment", **slow), cwd=PROJECT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env())
+    deadline = time.time() + 90
+    while time.time() < deadline and proc.poll() is None and count(store, "SELECT count(*) AS n FROM stories") < 14:
+        time.sleep(0.05)
+    time.sleep(1.0)   # a few more stories into the open batch
+    proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, err[-2000:]
+    stored = count(store, "SELECT count(*) AS n FROM stories")
+    assert stored % 7 == 0 and 14 <= stored < PAGES * PER_PAGE, stored   # whole batches only
+    # nothing vouches for a story that is not there
+    assert rows(store, "SELECT u.canonical_url FROM story_urls u LEFT JOIN stories s ON s.id = u.story_id WHERE s.id IS NULL") == []
+    assert count(store, "SELECT count(*) AS n FROM http_validators") == 0
+    assert rows(store, "SELECT status FROM runs") == [{"status": "running"}]
+
+    plain_runs_until_nothing_changes(store, mirror, settings)
+    assert rows(store, f"SELECT {COLUMNS} FROM stories ORDER BY id") == rows(clean, f"SELECT {COLUMNS} FROM stories ORDER BY id")
+    assert rows(store, "SELECT status FROM runs ORDER BY id")[0]["status"] == "interrupted"
+
+
 def test_a_budget_holds_behind_a_long_crawl_delay(tmp_path, generated):
     mirror, settings = generated
     store = tmp_path / "s.sqlite"

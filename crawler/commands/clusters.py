@@ -18,7 +18,6 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from .. import syndication
-from ..cluster_report import totals
 from ..store import Store
 from . import existing_store, settings_of
 
@@ -45,6 +44,9 @@ class Command(ScrapyCommand):
         store_path = existing_store(self, opts.store, "clusters")
         if store_path is None:
             return
+        # imported here: scrapy loads every command module for every command (a crawl too)
+        from ..cluster_report import totals
+
         cfg = syndication.Config.from_settings(settings)
         try:
             store = Store.open(store_path, syndication_config=cfg)

@@ -9,7 +9,6 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from ..export import UnsafePath, export_site
 from ..store import Store, quick_check, store_broken
 from . import existing_store, settings_of
 
@@ -51,6 +50,9 @@ class Command(ScrapyCommand):
             print(f"export: error: {problem}", file=sys.stderr)
             self.exitcode = 2
             return
+        # imported here: scrapy loads every command module for every command (a crawl too)
+        from ..export import UnsafePath, export_site
+
         try:
             store = Store.open(store_path)
         except (sqlite3.Error, OSError) as exc:

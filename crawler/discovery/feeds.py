@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-import feedparser
-
 from ..extraction.dates import CHINA_TZ, FoundDate, in_range, parse_date
 from ..extraction.decode import decode_html
 from ..extraction.text import normalize_space
@@ -35,6 +33,9 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
     The bytes are decoded by the same charset logic as pages (a GBK feed
     labelled UTF-8 comes out right); broken XML is read as far as it goes.
     """
+    # imported here, not at module level: a run whose feeds all answer 304 never parses one
+    import feedparser
+
     text, _ = decode_html(body, content_type)
     parsed = feedparser.parse(
         text,

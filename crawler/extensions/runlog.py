@@ -222,6 +222,8 @@ class RunLog:
             self.ctx.close()
 
     def finish(self, spider, reason):
+        # the store pipeline's last commit (at close) may have failed on a full store
+        self.broken = self.broken or self.stats.get_value(stats_keys.STORE_BROKEN)
         stats = self.stats.get_stats()
         listing_ok = stats.get(stats_keys.LISTING_PAGES, 0) + stats.get(stats_keys.LISTING_NOT_MODIFIED, 0)
         listing_failed = stats.get(stats_keys.FETCH_FAILED_LISTINGS, 0)

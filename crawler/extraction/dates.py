@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 EARLIEST = datetime(1990, 1, 1, tzinfo=CHINA_TZ)
 # A page may be dated slightly ahead of the crawl clock (clock skew, time zones).
@@ -155,6 +153,9 @@ def _dateparser(text: str, relative_base: datetime | None) -> datetime | None:
     settings = dict(_PARSER_SETTINGS)
     if relative_base is not None:
         settings["RELATIVE_BASE"] = relative_base.astimezone(CHINA_TZ).replace(tzinfo=None)
+    # imported at first use: dateparser costs 50–100 ms to import, which a run that reads no page should not pay
+    import dateparser
+
     try:
         value = dateparser.parse(text, languages=["zh", "en"], settings=settings)
     except (ValueError, OverflowError, TypeError):
@@ -233,6 +234,8 @@ def normalize_date_words(text: str) -> str:
 
 @lru_cache(maxsize=512)
 def _parse_en(text: str) -> datetime | None:
+    import dateparser
+
     try:
         return dateparser.parse(text, languages=["en"], settings={"DATE_ORDER": "MDY", "PREFER_DAY_OF_MONTH": "first"})
     except (ValueError, OverflowError, TypeError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import scrapy
@@ -21,7 +22,6 @@ from .. import stats_keys
 from ..discovery.feeds import parse_feed
 from ..discovery.listings import is_next_page
 from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
-from ..extraction.article import Extraction, extract_article
 from ..extraction.body import body_text
 from ..extraction.dates import parse_date
 from ..extraction.options import DEFAULT_TIMEZONE, Hints
@@ -32,6 +32,9 @@ from ..sources import SourceDecl, source_for_url
 from ..store import get_run_context
 from ..urls import canonicalize
 from .base import BaseNewsSpider
+
+if TYPE_CHECKING:
+    from ..extraction.article import Extraction
 
 MAX_ARTICLE_PAGES = 20
 # TRS CMS pagers are written by script: createPageHTML(<pages>, <current index>, …)
@@ -263,6 +266,9 @@ class NewsSpider(BaseNewsSpider):
         return self._outcome(response, self._read_continuation(response, partial, hints, page))
 
     def _read_article(self, response, hints: Hints):
+        # imported here: the extraction chain (trafilatura, …) is not loaded by a run that fetches no article
+        from ..extraction.article import extract_article
+
         self.crawler.stats.inc_value(stats_keys.ARTICLE_PAGES)
         if not isinstance(response, TextResponse):
             self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article", article_url=response.meta.get("article_url"))
@@ -286,6 +292,8 @@ class NewsSpider(BaseNewsSpider):
         return self._next_page_or_item(response, partial, hints, source)
 
     def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
+        from ..extraction.article import extract_article
+
         self.crawler.stats.inc_value(stats_keys.ARTICLE_CONTINUATION_PAGES)
         source = self.source_of(partial.first_url)
         result = extract_article(response.text, response.url, source=source, fetched_at=self.now()) if isinstance(response, TextResponse) else None

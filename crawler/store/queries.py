@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
+import weakref
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -57,6 +59,33 @@ def _canonical(url: str | None) -> str | None:
         return url
 
 
+# the columns an update rewrites (identity, first sighting and canonical URL stay)
+CHANGING_COLUMNS = tuple(c for c in STORY_COLUMNS if c not in ("id", "first_seen", "last_seen", "canonical_url"))
+
+
+def new_story_values(row: dict, now: str) -> dict:
+    """Pure: every stories column of a new story (STORY_COLUMNS, then DERIVED_COLUMNS),
+    first and last seen ``now``."""
+    values = {c: row.get(c) for c in STORY_COLUMNS}
+    values["first_seen"] = values["last_seen"] = now
+    values.update(time_columns(values))
+    return values
+
+
+def changed_story_values(row: dict) -> dict:
+    """Pure: the columns an update of a story with new content writes, in order —
+    CHANGING_COLUMNS, then the derived publication columns (``first_seen_day`` stays)."""
+    values = {c: row.get(c) for c in CHANGING_COLUMNS}
+    derived = time_columns(values)
+    values.update(date_precision=derived["date_precision"], published_utc=derived["published_utc"],
+                  published_day=derived["published_day"])
+    return values
+
+
+# the Stores of this process holding a batch open (see Store.begin_batch)
+_open_batches: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
 class Store:
     # the retry-later schedule of transient failures and undated stories
     # (RETRY_LATER_BASE_HOURS, RETRY_LATER_MAX_ATTEMPTS; set per crawl by get_run_context)
@@ -65,6 +94,9 @@ class Store:
 
     def __init__(self, db: sqlite_utils.Database, syndication_config: syndication.Config | None = None):
         self.db = db
+        self._batch_started: float | None = None
+        self.batch_writes = 0          # story writes in the open batch
+        self.failed_batch: sqlite3.Error | None = None   # a commit another Store forced failed
         # thresholds of near-duplicate matching (SYNDICATION_* settings)
         self.syndication_config = syndication_config or syndication.Config()
 
@@ -77,11 +109,82 @@ class Store:
         schema.migrate(db)
         return cls(db, syndication_config)
 
+    # --- batches: many story writes in one transaction (STORE_BATCH_SIZE / STORE_BATCH_MS) ---
+    # While a batch is open every write method of this Store joins it (sqlite-utils
+    # ``atomic`` nests as a savepoint): stories, their arrivals, drops, outcomes and
+    # validators commit together or not at all, so nothing that vouches for a story
+    # (a known URL, a listing's validators) is ever committed ahead of it. Nothing but
+    # commit_batch()/rollback_batch() ends it. Another Store of this process (crawlall
+    # runs one per source, each its own connection) commits this batch before it writes
+    # or dedupes: one connection's open write transaction would otherwise hold the
+    # other's writes (on the same thread) until SQLite's busy timeout.
+    @property
+    def in_batch(self) -> bool:
+        return self._batch_started is not None
+
+    @property
+    def batch_age_ms(self) -> float:
+        return 0.0 if self._batch_started is None else (time.monotonic() - self._batch_started) * 1000
+
+    @retry_when_locked
+    def begin_batch(self) -> None:
+        """Open a batch (``BEGIN IMMEDIATE``: the write lock is taken now, waited for
+        while another process holds it); nothing when one is open."""
+        if self.in_batch:
+            return
+        self.flush_other_batches()
+        self.db.execute("BEGIN IMMEDIATE")
+        self._batch_started = time.monotonic()
+        self.batch_writes = 0
+        _open_batches.add(self)
+
+    def commit_batch(self) -> int:
+        """Commit the open batch; the number of story writes it held (0: none open). On a
+        failure (disk full) the batch is rolled back and the error raised: every story in
+        it is lost, and the caller must say so (the next run fetches them again)."""
+        if not self.in_batch:
+            return 0
+        written = self.batch_writes
+        try:
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.rollback_batch()
+            raise
+        self._end_batch()
+        return written
+
+    def rollback_batch(self) -> None:
+        if self.in_batch:
+            try:
+                if self.db.conn.in_transaction:
+                    self.db.conn.execute("ROLLBACK")
+            finally:
+                self._end_batch()
+
+    def _end_batch(self) -> None:
+        self._batch_started = None
+        self.batch_writes = 0
+        _open_batches.discard(self)
+
+    def flush_other_batches(self) -> None:
+        """Commit the batches other Stores of this process hold open (see above). A commit
+        that fails is kept on that Store (``failed_batch``) for its owner to report."""
+        for other in list(_open_batches):
+            if other is not self:
+                try:
+                    other.commit_batch()
+                except sqlite3.Error as exc:
+                    other.failed_batch = exc
+
     def applied_migrations(self) -> list[str]:
         return schema.applied(self.db)
 
     def close(self) -> None:
-        self.db.close()
+        # a batch still open is committed, not dropped: what it holds was written in order
+        try:
+            self.commit_batch()
+        finally:
+            self.db.close()
 
     # --- reads ----------------------------------------------------------------
     def story_by_canonical_url(self, canonical_url: str) -> dict | None:
@@ -193,6 +296,7 @@ class Store:
     @retry_when_locked
     def save_validators(self, items: dict[str, tuple[str | None, str | None]]) -> None:
         now = utcnow()
+        self.flush_other_batches()
         with self.db.atomic() as db:
             for url, (etag, last_modified) in items.items():
                 db.execute(
@@ -207,20 +311,18 @@ class Store:
         """Store a new story and put it in its syndication cluster, in one
         transaction (a story is never stored without a cluster_id)."""
         now = utcnow()
-        values = {c: row.get(c) for c in STORY_COLUMNS}
-        values["first_seen"] = values["last_seen"] = now
-        values.update(time_columns(values))
+        values = new_story_values(row, now)
         columns = STORY_COLUMNS + DERIVED_COLUMNS
+        self.flush_other_batches()
         with self.db.atomic() as db:
             rowid = _inserted_rowid(db.execute(
                 f"INSERT INTO stories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [values[c] for c in columns],
             ))
-            # the search index is written in the same transaction as the story
-            fts.index_story(db, rowid, values["title"], values["body_text"])
-            self._upsert_url(db, row["id"], row, "original", run_id, now)
-            self._settle_stored(db, row, now)
-            return syndication.assign(db, {c: values[c] for c in MATCHING_COLUMNS}, self.syndication_config)
+            assignment = self._write_story_step(db, row["id"], rowid, None, row, run_id, now)
+        if self.in_batch:
+            self.batch_writes += 1
+        return assignment
 
     @retry_when_locked
     def update_story(self, story_id: str, row: dict, run_id: int | None) -> syndication.Assignment:
@@ -229,41 +331,53 @@ class Store:
         again (it may join or merge clusters; a cluster is never split — run
         ``scrapy clusters --rebuild`` after mass changes)."""
         now = utcnow()
-        changing = [c for c in STORY_COLUMNS if c not in ("id", "first_seen", "last_seen", "canonical_url")]
-        old = self.story_by_id(story_id) or {}
-        values = {c: row.get(c) for c in changing}
-        derived = time_columns(values)
-        values.update(date_precision=derived["date_precision"], published_utc=derived["published_utc"],
-                      published_day=derived["published_day"])
-        changing += ["published_utc", "published_day"]
+        values = changed_story_values(row)
+        self.flush_other_batches()
         with self.db.atomic() as db:
-            # the indexed text as it is now, read inside the transaction: a contentless index
-            # is told exactly the values it holds
-            found = db.execute("SELECT rowid, title, body_text FROM stories WHERE id = ?", [story_id]).fetchone()
-            if found:
-                fts.unindex_story(db, found[0], found[1], found[2])
-                fts.index_story(db, found[0], values["title"], values["body_text"])
+            # the story as it is now, read inside the transaction: a contentless search
+            # index is told exactly the values it holds
+            found = db.execute("SELECT rowid, title, body_text, content_hash, canonical_url FROM stories WHERE id = ?",
+                               [story_id]).fetchone()
+            if found is None:
+                raise KeyError(f"no stored story {story_id!r} to update")
+            rowid, old_title, old_body, old_hash, old_canonical = found
             db.execute(
                 "INSERT INTO story_changes (story_id, run_id, changed_at, old_hash, new_hash, old_title, new_title) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [story_id, run_id, now, old.get("content_hash"), row.get("content_hash"), old.get("title"), row.get("title")],
+                [story_id, run_id, now, old_hash, row.get("content_hash"), old_title, row.get("title")],
             )
             db.execute(
-                f"UPDATE stories SET {', '.join(f'{c} = ?' for c in changing)}, last_seen = ? WHERE id = ?",
-                [values[c] for c in changing] + [now, story_id],
+                f"UPDATE stories SET {', '.join(f'{c} = ?' for c in values)}, last_seen = ? WHERE id = ?",
+                [*values.values(), now, story_id],
             )
-            self._upsert_url(db, story_id, row, "original", run_id, now)
-            if row.get("published_at") and old.get("canonical_url") and old["canonical_url"] != row["canonical_url"]:
+            if row.get("published_at") and old_canonical and old_canonical != row["canonical_url"]:
                 # an undated story taken over by a dated page of the same text: its date is found
-                db.execute("DELETE FROM url_outcomes WHERE canonical_url = ?", [old["canonical_url"]])
-            self._settle_stored(db, row, now)
-            story = dict(zip(MATCHING_COLUMNS, db.execute(
-                f"SELECT {', '.join(MATCHING_COLUMNS)} FROM stories WHERE id = ?", [story_id]).fetchone()))
-            return syndication.assign(db, story, self.syndication_config)
+                db.execute("DELETE FROM url_outcomes WHERE canonical_url = ?", [old_canonical])
+            assignment = self._write_story_step(db, story_id, rowid, (old_title, old_body), row, run_id, now)
+        if self.in_batch:
+            self.batch_writes += 1
+        return assignment
+
+    def _write_story_step(self, db: sqlite_utils.Database, story_id: str, rowid: int, indexed: tuple[str | None, str | None] | None,
+                          row: dict, run_id: int | None, now: str) -> syndication.Assignment:
+        """What every story write does after its row is written, in the same transaction:
+        the search index (``indexed``: the title and body it held before, None for a new
+        story), the URL it arrived from, its settled outcome and its syndication cluster.
+        The cluster is assigned from the row as stored, read back — exactly what
+        ``syndication.rebuild`` reads, so a rebuild replays the crawl."""
+        if indexed is not None:
+            fts.unindex_story(db, rowid, *indexed)
+        fts.index_story(db, rowid, row.get("title"), row.get("body_text"))
+        self._upsert_url(db, story_id, row, "original", run_id, now)
+        self._settle_stored(db, row, now)
+        story = dict(zip(MATCHING_COLUMNS, db.execute(
+            f"SELECT {', '.join(MATCHING_COLUMNS)} FROM stories WHERE rowid = ?", [rowid]).fetchone()))
+        return syndication.assign(db, story, self.syndication_config)
 
     @retry_when_locked
     def record_arrival(self, story_id: str, row: dict, relation: str, run_id: int | None) -> None:
         """A further URL/source a known story arrived from (or the same one again)."""
         now = utcnow()
+        self.flush_other_batches()
         with self.db.atomic() as db:
             db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", [now, story_id])
             self._upsert_url(db, story_id, row, relation, run_id, now)
@@ -322,6 +436,7 @@ class Store:
     def refresh_derived(self) -> int:
         """Write the derived time columns and the search index of every story again
         (after ``stories`` was changed by hand, not through this class); the count."""
+        self.flush_other_batches()
         with self.db.atomic() as db:
             rows = db.execute("SELECT rowid, published_at, date_raw, date_precision, first_seen FROM stories").fetchall()
             for rowid, published_at, date_raw, precision, first_seen in rows:
@@ -335,6 +450,7 @@ class Store:
 
     @retry_when_locked
     def start_run(self, spider: str) -> int:
+        self.flush_other_batches()
         with self.db.atomic() as db:
             # a run of this spider still marked running did not end cleanly
             db.execute("UPDATE runs SET status = 'interrupted' WHERE spider = ? AND status = 'running'", [spider])
@@ -343,6 +459,7 @@ class Store:
     @retry_when_locked
     def record_health_flags(self, run_id: int, source: str, flags) -> None:
         now = utcnow()
+        self.flush_other_batches()
         with self.db.atomic() as db:
             for flag in flags:
                 db.execute(
@@ -357,6 +474,7 @@ class Store:
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], ensure_ascii=False, sort_keys=True, default=str)
         fields.setdefault("finished_at", utcnow())
+        self.flush_other_batches()
         with self.db.atomic() as db:
             db.execute(
                 f"UPDATE runs SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?",
@@ -374,6 +492,7 @@ class Store:
         transaction. Listings are never remembered: they are read every run."""
         now = utcnow()
         kind = outcome_kind(reason) if outcome_url else None
+        self.flush_other_batches()
         with self.db.atomic() as db:
             db.execute(
                 "INSERT INTO drops (run_id, source, url, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?)",

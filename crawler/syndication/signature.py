@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-
-import numpy as np
-from datasketch import MinHash
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .text import shingles, tokens
+
+if TYPE_CHECKING:
+    import numpy as np
+    from datasketch import MinHash
 
 SEED = 20240610
 # datasketch ≥ 2.0 scheme, pinned: stored signatures from another scheme are not comparable.
@@ -32,9 +35,17 @@ LEAD_BANDS, LEAD_ROWS = 16, 4
 LEAD_CHARS = 100            # tokens of the body: CJK characters, or words
 MIN_LEAD_SHINGLES = 20      # shorter texts get no lead bands (their full signature is the lead)
 
-# Permutations are fixed by SEED; building them is the costly part of MinHash(), so reuse them.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-_LEAD_TEMPLATE = MinHash(num_perm=LEAD_PERM, seed=SEED + 1, scheme=SCHEME)
+
+@lru_cache(maxsize=1)
+def _templates() -> tuple[MinHash, MinHash]:
+    """The full and the lead MinHash templates. Permutations are fixed by SEED; building
+    them is the costly part of MinHash(), so they are built once — on the first signature,
+    not at import: datasketch (numpy, scipy) costs 0.6 s to import, which a run that stores
+    nothing new should not pay (issue 12)."""
+    from datasketch import MinHash
+
+    return (MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME),
+            MinHash(num_perm=LEAD_PERM, seed=SEED + 1, scheme=SCHEME))
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,9 @@ class Signature:
 
 
 def _minhash(items: set[str], template: MinHash) -> np.ndarray:
+    import numpy as np
+    from datasketch import MinHash
+
     m = MinHash(num_perm=len(template.hashvalues), seed=template.seed, hashfunc=template.hashfunc, permutations=template.permutations, scheme=SCHEME)
     if items:
         m.update_batch([s.encode("utf-8") for s in sorted(items)])
@@ -72,17 +86,20 @@ def signature(text: str, shingle_set: set[str] | None = None, lead: str | None =
     """The signature of a matching text (see `text.matching_text`). `lead` is the matching
     text of the body alone (without the headline, which copies rewrite); default `text`."""
     sh = shingle_set if shingle_set is not None else shingles(text)
-    full = _minhash(sh, _TEMPLATE)
+    template, lead_template = _templates()
+    full = _minhash(sh, template)
     bands = band_keys(full, FULL_BANDS, FULL_ROWS)
     lead_sh = shingles(lead_text(lead if lead is not None else text))
     # An excerpt's lead is its whole text, so a lead is indexed even when it is the full text.
     if len(lead_sh) >= MIN_LEAD_SHINGLES:
-        bands += band_keys(_minhash(lead_sh, _LEAD_TEMPLATE), LEAD_BANDS, LEAD_ROWS, offset=FULL_BANDS)
+        bands += band_keys(_minhash(lead_sh, lead_template), LEAD_BANDS, LEAD_ROWS, offset=FULL_BANDS)
     return Signature(full, len(sh), tuple(bands))
 
 
 def estimated_jaccard(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
     """Jaccard estimated from two stored minhash blobs (share of equal values)."""
+    import numpy as np
+
     va = np.frombuffer(a, dtype="<u4") if isinstance(a, bytes) else a
     vb = np.frombuffer(b, dtype="<u4") if isinstance(b, bytes) else b
     return float(np.mean(va == vb))

@@ -1,0 +1,67 @@
+"""Start-up cost (issue 12): a scheduled run that finds nothing new must not pay
+for the heavy libraries only page extraction, feed parsing, slugs and
+syndication need. They are imported at first use; this test keeps it so.
+
+No timing assertion (``bench/startup.py`` measures): it checks, in a fresh
+interpreter, which modules loading the settings, every spider module
+(SPIDER_MODULES), every project component and every command module imports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .helpers import PROJECT
+
+# imported lazily by the modules that use them (see each module's import site)
+HEAVY = ("trafilatura", "dateparser", "datasketch", "numpy", "scipy", "pandas", "pypinyin", "feedparser", "htmldate", "justext",
+         "aiohttp")
+
+LOAD_EVERYTHING = r"""
+import json, sys
+from scrapy.utils.project import get_project_settings
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.misc import load_object, walk_modules
+
+settings = get_project_settings()
+loader = SpiderLoader.from_settings(settings)
+assert "chinadevelopment" in loader.list(), loader.list()
+# every component a crawl builds, as Scrapy loads them (extensions included, even disabled ones)
+for name in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS"):
+    for path in settings.getwithbase(name):
+        load_object(path)
+# scrapy loads every command module for every command, `crawl` too
+walk_modules(settings["COMMANDS_MODULE"])
+walk_modules("scrapy.commands")
+import crawler.store  # noqa: the store a crawl opens
+print(json.dumps(sorted(m for m in sys.modules)))
+"""
+
+
+def test_loading_spiders_settings_and_components_imports_no_heavy_library():
+    result = subprocess.run([sys.executable, "-c", LOAD_EVERYTHING], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    heavy = sorted(name for name in HEAVY if name in loaded)
+    assert heavy == [], f"imported at start-up (import them where they are used): {heavy}"
+
+
+def test_the_lazy_imports_still_work_when_used():
+    """The same process can then extract, parse a date, slug an outlet and sign a text."""
+    code = r"""
+from crawler.extraction.dates import parse_date
+from pipelines.slugs import slugify
+from crawler.syndication.signature import signature
+from crawler.spiders.news import NewsSpider
+import crawler.store, sys
+assert parse_date("2022年6月8日 11:39") is not None
+assert slugify("中国发展网") == "zhongguofazhanwang"
+assert len(signature("一二三四五六七八九十" * 10).bands) >= 32
+import numpy, pandas   # sqlite-utils was imported without them; they import normally afterwards
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")

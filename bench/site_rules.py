@@ -29,6 +29,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 # run as `python bench/site_rules.py`, bench/ comes first on sys.path and bench/incremental.py
@@ -64,7 +65,7 @@ def instrument() -> None:
         _replace_everywhere(fn, _wrap(fn, part))
 
 
-def mirror_pages(source) -> list[tuple[str, Path]]:
+def mirror_pages(source: Any) -> list[tuple[str, Path]]:
     """(URL, file) of every article page of the source's mirror."""
     from crawler.sources import source_for_url
 
@@ -74,7 +75,7 @@ def mirror_pages(source) -> list[tuple[str, Path]]:
             if not path.is_file() or path.suffix in (".http", ".xml", ".gz", ".txt", ".json"):
                 continue
             url = "http://" + path.relative_to(MIRROR).as_posix()
-            if source_for_url(url) is source and source.is_article_url(url):
+            if source.is_article_url(url) and source_for_url(url) is source:
                 pages.append((url, path))
     return pages
 
@@ -93,14 +94,14 @@ def _best(fn, repeat: int, setup=None) -> tuple[float, dict[str, float]]:
     return best, parts
 
 
-def measure_source(source, repeat: int) -> dict:
+def measure_source(source: Any, repeat: int) -> dict:
     import lxml.html
 
     from crawler.extraction.article import Extraction, _apply_site_rules, parse_html
     from crawler.extraction.decode import decode_html
     from crawler.extraction.options import ExtractionOptions
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for url, path in mirror_pages(source):
         text, _ = decode_html(path.read_bytes())
         options = ExtractionOptions.for_page(url, source=source)

@@ -299,7 +299,8 @@ def table(results: list[Result]) -> str:
             check = "–"
         else:
             mark = "✓" if r.outcome_ok else f"✗ ({r.unaccounted} unaccounted)"
-            check = f"{r.stored} + {r.duplicates} + {r.drops} = {r.stored + r.duplicates + r.drops} {mark}"
+            accounted = r.stored + (r.duplicates or 0) + (r.drops or 0)
+            check = f"{r.stored} + {r.duplicates} + {r.drops} = {accounted} {mark}"
         ratio = "1" if r.ratio is None else f"{r.ratio}"
         lines.append(f"| {r.run} | {r.pages} | {r.wall_s} | {r.pages_per_s} | {ratio} | {r.cpu_s} | {r.cpu_s_per_page} "
                      f"| {r.peak_rss_mb} | {r.peak_processes} | {'–' if r.run_duration_s is None else r.run_duration_s} "

@@ -24,7 +24,8 @@
    download-only (wall over wall), CPU seconds of the whole process tree (``wait4`` of the
    spawned process, which includes its reaped descendants; at least the sum of what psutil
    saw of each process), CPU s per page, and the peak of the summed RSS of the process and
-   all its descendants, sampled every 100 ms with psutil. For the crawl, the outcome check
+   all its descendants, sampled every 100 ms with psutil (and the peak in each quarter of the
+   run, to see growth over a long run). For the crawl, the outcome check
    from the store: every URL is a stored story, an exact-duplicate arrival (``story_urls``
    relation ``duplicate``) or a row in ``drops`` — stored + duplicates + drops = pages.
 
@@ -180,6 +181,7 @@ class TreeUsage:
     cpu_s: float = 0.0
     peak_rss_mb: float = 0.0
     peak_processes: int = 0
+    rss_trace: list = field(default_factory=list)  # (seconds since start, summed RSS MB) of every sample
     returncode: int = 0
 
 
@@ -217,6 +219,7 @@ def run_measured(cmd: list[str], log: Path, env: dict | None = None) -> TreeUsag
                 except psutil.Error:
                     continue
             usage.peak_rss_mb = max(usage.peak_rss_mb, rss / 2**20)
+            usage.rss_trace.append((time.perf_counter() - t0, rss / 2**20))
             usage.peak_processes = max(usage.peak_processes, alive)
             done.wait(SAMPLE_S)
 
@@ -248,6 +251,8 @@ class Result:
     cpu_s_per_page: float
     peak_rss_mb: float
     peak_processes: int
+    # the tree's summed RSS at 25, 50, 75 and 100 % of the run's wall time (growth over a long run)
+    rss_mb_at_quarters: list = field(default_factory=list)
     responses: int | None = None
     run_duration_s: float | None = None
     stored: int | None = None
@@ -282,11 +287,22 @@ def outcome(store: Path, urls: list[str]) -> dict:
             "run_duration_s": run[0] if run else None, "responses": stats.get("response_received_count")}
 
 
+def quarters(usage: TreeUsage) -> list[int]:
+    """The largest summed RSS sampled in each quarter of the run (MB)."""
+    out = []
+    for q in range(1, 5):
+        lo, hi = usage.wall_s * (q - 1) / 4, usage.wall_s * q / 4
+        window = [rss for t, rss in usage.rss_trace if lo <= t <= hi]
+        out.append(round(max(window)) if window else 0)
+    return out
+
+
 def result(run: str, workers: int | None, pages: int, usage: TreeUsage, base_wall: float | None, **extra) -> Result:
     return Result(run=run, workers=workers, pages=pages, wall_s=round(usage.wall_s, 2),
                   pages_per_s=round(pages / usage.wall_s, 1), ratio=round(usage.wall_s / base_wall, 2) if base_wall else None,
                   cpu_s=round(usage.cpu_s, 1), cpu_s_per_page=round(usage.cpu_s / pages, 4),
                   peak_rss_mb=round(usage.peak_rss_mb), peak_processes=usage.peak_processes,
+                  rss_mb_at_quarters=quarters(usage),
                   returncode=usage.returncode, **extra)
 
 
@@ -429,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(table(results))
     for r in results:
+        print(f"{r.run}: peak RSS of the tree per quarter of the run (MB): {r.rss_mb_at_quarters}")
         if r.drops_by_reason:
             print(f"{r.run}: drops {json.dumps(r.drops_by_reason)}")
     if a.json_out:

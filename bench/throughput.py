@@ -280,8 +280,10 @@ def outcome(store: Path, urls: list[str]) -> dict:
     stats = json.loads(run[1]) if run and run[1] else {}
     from crawler.urls import canonicalize
 
-    unaccounted = [u for u in urls if canonicalize(u) not in arrived and u not in dropped and canonicalize(u) not in dropped]
-    drops = len(dropped)
+    canonical = {u: canonicalize(u) for u in urls}
+    unaccounted = [u for u in urls if canonical[u] not in arrived and u not in dropped and canonical[u] not in dropped]
+    # drops of the listed pages (a redirect's drop names the URL that was linked, so it is one of them)
+    drops = sum(1 for u in urls if u in dropped or canonical[u] in dropped)
     return {"stored": stored, "duplicates": duplicates, "drops": drops, "drops_by_reason": by_reason,
             "unaccounted": len(unaccounted), "outcome_ok": stored + duplicates + drops == len(urls) and not unaccounted,
             "run_duration_s": run[0] if run else None, "responses": stats.get("response_received_count")}

@@ -4,6 +4,7 @@
     .venv/bin/python bench/throughput.py --pages 50000 --workers 2   # the memory run
     .venv/bin/python bench/throughput.py --workers 0,1,2 --json out.json
     .venv/bin/python bench/throughput.py --corpora zh-dev --limit 8 --pages 20 --workers 0   # tiny (the smoke test)
+    .venv/bin/python bench/throughput.py --corpus DIR --corpora .     # any folder with manifest.jsonl ({"id", "path"}) + pages
 
 1. The mirror: every page of ``../shared/corpus`` (fundus-dev, zh-dev, gne-pages; env
    ``SHARED_DIR`` moves ``../shared``, ``--corpus DIR`` names the folder) is served several

@@ -19,7 +19,9 @@
    project's concurrency, callback does nothing), then the real ``python -m scrapy crawl urls
    -a file=<urls>`` into a new store once per ``--workers`` count, given as
    ``-s EXTRACT_WORKERS=<n>`` (the extraction pool's size; 0 = extraction in the crawl
-   process). Both run with ``DOWNLOAD_DELAY=0`` and AutoThrottle off, as the tests' crawls of
+   process). With ``--naive`` also the simplest competitor: the download-only spider calling
+   ``trafilatura.bare_extraction(with_metadata=True)`` in its callback. All run with
+   ``DOWNLOAD_DELAY=0`` and AutoThrottle off, as the tests' crawls of
    127.0.0.1 do; robots.txt is asked for (the server answers 404) by both.
 3. Per run: pages, wall s (process start to exit, start-up included), pages/s, the ratio to
    download-only (wall over wall), CPU seconds of the whole process tree (``wait4`` of the
@@ -148,7 +150,9 @@ def serve(corpus: Path, corpora: tuple[str, ...], limit: int | None) -> None:
 
 # --- the download-only spider (a separate process, plain Scrapy) ------------------------
 
-def download_only(urls_file: Path, settings: dict, stats_out: Path) -> None:
+def download_only(urls_file: Path, settings: dict, stats_out: Path, naive: bool = False) -> None:
+    """Plain Scrapy fetching the URLs; with ``naive``, its callback runs trafilatura on each
+    page (the simplest competitor: no dedupe, no store)."""
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
@@ -161,6 +165,11 @@ def download_only(urls_file: Path, settings: dict, stats_out: Path) -> None:
                     yield scrapy.Request(line.strip(), callback=self.parse, errback=self.failed)
 
         def parse(self, response):
+            if naive:
+                import trafilatura
+
+                doc = trafilatura.bare_extraction(response.text, url=response.url, with_metadata=True)
+                self.crawler.stats.inc_value("naive/extracted" if getattr(doc, "text", None) else "naive/empty")
             return None
 
         def failed(self, failure):
@@ -343,7 +352,8 @@ def crawl_env() -> dict[str, str]:
 
 
 def bench(corpus: Path, corpora: tuple[str, ...], limit: int | None, total: int | None, workers: list[int],
-          concurrency: int | None, work: Path, skip_download_only: bool = False, progress=sys.stderr) -> list[Result]:
+          concurrency: int | None, work: Path, skip_download_only: bool = False, naive: bool = False,
+          progress=sys.stderr) -> list[Result]:
     server = subprocess.Popen([sys.executable, __file__, "_serve", "--corpus", str(corpus), "--corpora", ",".join(corpora),
                                *(["--limit", str(limit)] if limit else [])],
                               cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -385,6 +395,19 @@ def bench(corpus: Path, corpora: tuple[str, ...], limit: int | None, total: int 
                                   run_duration_s=round(float(elapsed), 2) if elapsed is not None else None,
                                   server_cpu_s=round(server_cpu() - before, 1)))
             print(table(results[-1:]), file=progress, flush=True)
+        if naive:
+            stats_file = work / "naive.stats.json"
+            settings = {**fast, "ROBOTSTXT_OBEY": "True", "TELNETCONSOLE_ENABLED": "False"}
+            before = server_cpu()
+            usage = run_measured([sys.executable, __file__, "_download", str(urls_file), str(stats_file), json.dumps(settings), "naive"],
+                                 work / "naive.log", env=crawl_env())
+            stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
+            elapsed = stats.get("elapsed_time_seconds")
+            results.append(result("naive: Scrapy + trafilatura in the callback", None, len(urls), usage, base_wall,
+                                  responses=stats.get("response_received_count"),
+                                  run_duration_s=round(float(elapsed), 2) if elapsed is not None else None,
+                                  server_cpu_s=round(server_cpu() - before, 1)))
+            print(table(results[-1:]), file=progress, flush=True)
         for n in workers:
             store = work / f"store-w{n}.sqlite"
             cmd = [sys.executable, "-m", "scrapy", "crawl", "urls", "-a", f"file={urls_file}", "-s", f"STORE_PATH={store}",
@@ -420,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(a.corpus, tuple(a.corpora.split(",")), a.limit)
         return 0
     if argv[:1] == ["_download"]:
-        download_only(Path(argv[1]), json.loads(argv[3]), Path(argv[2]))
+        download_only(Path(argv[1]), json.loads(argv[3]), Path(argv[2]), naive=argv[4:5] == ["naive"])
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"folder of the corpora (default {DEFAULT_CORPUS})")
@@ -430,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", default="1,2", help="EXTRACT_WORKERS of each crawl run (comma-separated; default %(default)s)")
     ap.add_argument("--concurrency", type=int, help="CONCURRENT_REQUESTS_PER_DOMAIN for both spiders (default: the project's)")
     ap.add_argument("--no-download-only", action="store_true", help="skip the download-only run (no ratio)")
+    ap.add_argument("--naive", action="store_true",
+                    help="also run the simplest competitor: plain Scrapy calling trafilatura.bare_extraction in its callback")
     ap.add_argument("--keep", type=Path, help="keep the URL list, stores and logs in this folder")
     ap.add_argument("--json", dest="json_out", help="write the results as JSON to this file (- for stdout)")
     a = ap.parse_args(argv)
@@ -442,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     work = a.keep or Path(tempfile.mkdtemp(prefix="throughput-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        results = bench(a.corpus, corpora, a.limit, a.pages, workers, a.concurrency, work, a.no_download_only)
+        results = bench(a.corpus, corpora, a.limit, a.pages, workers, a.concurrency, work, a.no_download_only, a.naive)
     finally:
         if a.keep is None:
             shutil.rmtree(work, ignore_errors=True)

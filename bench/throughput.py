@@ -22,7 +22,7 @@
    process). With ``--naive`` also the simplest competitor: the download-only spider calling
    ``trafilatura.bare_extraction(with_metadata=True)`` in its callback. All run with
    ``DOWNLOAD_DELAY=0`` and AutoThrottle off, as the tests' crawls of
-   127.0.0.1 do; robots.txt is asked for (the server answers 404) by both.
+   127.0.0.1 do; robots.txt is asked for (the server answers 404) by all.
 3. Per run: pages, wall s (process start to exit, start-up included), pages/s, the ratio to
    download-only (wall over wall), CPU seconds of the whole process tree (``wait4`` of the
    spawned process, which includes its reaped descendants; at least the sum of what psutil

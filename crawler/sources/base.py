@@ -13,13 +13,30 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from cssselect import SelectorError
+from cssselect import ExpressionError, SelectorError
 from lxml import etree
 from lxml.cssselect import LxmlHTMLTranslator
 
 SELECTOR_FIELDS = ("title", "body", "date", "outlet", "meta", "editor")
-# what lxml's element.cssselect() uses: HTML rules (case-insensitive names), lxml's :contains()
-_TRANSLATOR = LxmlHTMLTranslator()
+_ASCII_UPPER, _ASCII_LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+
+
+class _Translator(LxmlHTMLTranslator):
+    """What lxml's element.cssselect() uses (HTML rules, case-insensitive names), except that
+    ``:contains()`` is plain XPath (``translate()`` folds ASCII case) instead of lxml's
+    lower-case() extension: an expression calling an extension is compiled again on every
+    call (below), which made a ``:contains()`` selector cost twice another (issue 12,
+    bench/site_rules.py). Only non-ASCII capitals (É, Ж) are no longer folded."""
+
+    def xpath_contains_function(self, xpath, function):
+        if function.argument_types() not in (["STRING"], ["IDENT"]):
+            raise ExpressionError(f"Expected a single string or ident for :contains(), got {function.arguments!r}")
+        value = function.arguments[0].value
+        folded = f"translate(string(.), '{_ASCII_UPPER}', '{_ASCII_LOWER}')"
+        return xpath.add_condition(f"contains({folded}, {self.xpath_literal(value.lower())})")
+
+
+_TRANSLATOR = _Translator()
 # Compiled lxml XPath objects are not reused blindly: lxml forbids using one from
 # another thread than the one that built it, and one that calls an extension
 # function (``:contains()`` becomes lxml's lower-case()) loses that function's

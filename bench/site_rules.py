@@ -1,0 +1,178 @@
+"""What a declared source's site rules cost, against an lxml parse of the same page (issue 12).
+
+    .venv/bin/python bench/site_rules.py [--repeat 30] [--json out.json]
+
+Goal: a declared source's site rules cost no more than 3 × ``lxml.html.fromstring`` of the
+page. For every source in ``crawler/sources/`` and every article page of its mirror under
+``tests/mirror/<host>/`` (a file whose URL the source's ``article_url`` accepts), times, each
+as the fastest of ``--repeat`` runs on a freshly parsed tree:
+
+- parse: ``lxml.html.fromstring`` of the page's decoded text;
+- site rules: ``crawler.extraction.article._apply_site_rules`` — the source's templates
+  tried in order, the title cleaned, the body node cleaned to sanitized HTML, the date read
+  from the meta line, outlet and editor — split (exclusive timers, as bench/stages.py) into
+  templates (selectors), clean body, date, title, bylines (outlet, editor; the editor search
+  over the page when no template names one) and the rest.
+
+Prints one row per source: pages, mean ms of parse and of site rules, the ratio (sum of
+site-rule time over sum of parse time), the worst page's ratio, the split of the site-rule
+time, and ``OVER 3`` when the ratio passes the goal. Nothing from ../shared is needed.
+Exits 1 when a source is over the goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parents[1]
+# run as `python bench/site_rules.py`, bench/ comes first on sys.path and bench/incremental.py
+# would shadow the `incremental` package Twisted imports: the project's root instead
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "bench"]
+if str(PROJECT) not in sys.path:
+    sys.path.insert(0, str(PROJECT))
+
+from bench.stages import TIMERS, _replace_everywhere, _wrap  # noqa: E402
+
+MIRROR = PROJECT / "tests" / "mirror"
+GOAL = 3.0
+PARTS = ("templates", "clean body", "date", "title", "bylines", "rest")
+
+
+def instrument() -> None:
+    import crawler.extraction.article as article
+    import crawler.extraction.body as body
+    import crawler.extraction.bylines as bylines
+    import crawler.extraction.dates as dates
+    import crawler.extraction.titles as titles
+
+    for module, name, part in [
+        (article, "apply_template", "templates"),
+        (body, "clean_body_element", "clean body"),
+        (dates, "find_date", "date"),
+        (titles, "clean_title", "title"),
+        (bylines, "parse_outlet", "bylines"),
+        (bylines, "parse_editor", "bylines"),
+        (article, "_page_editor", "bylines"),
+    ]:
+        fn = getattr(module, name)
+        _replace_everywhere(fn, _wrap(fn, part))
+
+
+def mirror_pages(source: Any) -> list[tuple[str, Path]]:
+    """(URL, file) of every article page of the source's mirror."""
+    from crawler.sources import source_for_url
+
+    pages = []
+    for host_dir in sorted(p for p in MIRROR.iterdir() if p.is_dir() and source.owns_host(p.name)):
+        for path in sorted(host_dir.rglob("*")):
+            if not path.is_file() or path.suffix in (".http", ".xml", ".gz", ".txt", ".json"):
+                continue
+            url = "http://" + path.relative_to(MIRROR).as_posix()
+            if source.is_article_url(url) and source_for_url(url) is source:
+                pages.append((url, path))
+    return pages
+
+
+def _best(fn, repeat: int, setup=None) -> tuple[float, dict[str, float]]:
+    """Fastest of ``repeat`` calls of ``fn(setup())`` (setup not timed), with its parts."""
+    best, parts = float("inf"), {}
+    for _ in range(repeat):
+        arg = setup() if setup else None
+        TIMERS.page = defaultdict(float)
+        t0 = time.perf_counter()
+        TIMERS.run("rest", fn, arg)
+        spent = time.perf_counter() - t0
+        if spent < best:
+            best, parts = spent, dict(TIMERS.page)
+    return best, parts
+
+
+def measure_source(source: Any, repeat: int) -> dict:
+    import lxml.html
+
+    from crawler.extraction.article import Extraction, _apply_site_rules, parse_html
+    from crawler.extraction.decode import decode_html
+    from crawler.extraction.options import ExtractionOptions
+
+    rows: list[dict[str, Any]] = []
+    for url, path in mirror_pages(source):
+        text, _ = decode_html(path.read_bytes())
+        options = ExtractionOptions.for_page(url, source=source)
+        parse_s, _ = _best(lambda _: lxml.html.fromstring(text), repeat)
+        matched: list[str] = []
+
+        def rules(root) -> None:
+            result = Extraction(url=url)
+            _apply_site_rules(root, options, result)
+            matched[:] = [result.extractor]
+
+        rules_s, parts = _best(rules, repeat, setup=lambda: parse_html(text))
+        rows.append({"url": url, "bytes": path.stat().st_size, "parse_ms": 1000 * parse_s, "rules_ms": 1000 * rules_s,
+                     "ratio": rules_s / parse_s, "extractor": matched[0] if matched else "",
+                     "parts_ms": {k: 1000 * v for k, v in parts.items()}})
+    parse_total = sum(r["parse_ms"] for r in rows)
+    rules_total = sum(r["rules_ms"] for r in rows)
+    parts_total: dict[str, float] = defaultdict(float)
+    for r in rows:
+        for k, v in r["parts_ms"].items():
+            parts_total[k] += v
+    worst = max(rows, key=lambda r: r["ratio"]) if rows else None
+    return {
+        "source": source.name, "pages": len(rows), "matched": sum(1 for r in rows if r["extractor"]),
+        "parse_ms_mean": round(parse_total / len(rows), 3) if rows else None,
+        "rules_ms_mean": round(rules_total / len(rows), 3) if rows else None,
+        "ratio": round(rules_total / parse_total, 2) if parse_total else None,
+        "ratio_median": round(statistics.median(r["ratio"] for r in rows), 2) if rows else None,
+        "worst": {"url": worst["url"], "ratio": round(worst["ratio"], 2)} if worst else None,
+        "parts_share": {k: round(parts_total[k] / rules_total, 2) for k in PARTS if parts_total.get(k)} if rules_total else {},
+        "over": bool(parse_total) and rules_total / parse_total > GOAL,
+        "per_page": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items() if k != "parts_ms"} for r in rows],
+    }
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| source | pages (template matched) | parse ms | site rules ms | ratio | median page ratio | worst page ratio "
+             "| site-rule time: templates / clean body / date / title / bylines / rest | goal ≤ 3 |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        if not r["pages"]:
+            lines.append(f"| {r['source']} | 0 | – | – | – | – | – | – | no mirrored article page |")
+            continue
+        split = " / ".join(f"{100 * r['parts_share'].get(k, 0):.0f} %" for k in PARTS)
+        lines.append(f"| {r['source']} | {r['pages']} ({r['matched']}) | {r['parse_ms_mean']} | {r['rules_ms_mean']} | {r['ratio']} "
+                     f"| {r['ratio_median']} | {r['worst']['ratio']} | {split} | {'**OVER 3**' if r['over'] else 'ok'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=30, help="runs per page; the fastest counts (default %(default)s)")
+    ap.add_argument("--source", action="append", help="only this source (repeatable)")
+    ap.add_argument("--json", dest="json_out", help="write the results, per page too, as JSON (- for stdout)")
+    a = ap.parse_args(argv)
+    from crawler.sources import DECLARED
+
+    instrument()
+    results = [measure_source(src, max(1, a.repeat)) for name, src in sorted(DECLARED.items()) if not a.source or name in a.source]
+    print(table(results))
+    for r in results:
+        if r["over"]:
+            print(f"{r['source']}: over the goal; worst page {r['worst']['url']} ({r['worst']['ratio']} × its parse)")
+    if a.json_out:
+        payload = json.dumps(results, ensure_ascii=False, indent=1)
+        if a.json_out == "-":
+            print(payload)
+        else:
+            Path(a.json_out).write_text(payload + "\n", encoding="utf-8")
+    return 1 if any(r["over"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

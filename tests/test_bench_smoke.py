@@ -1,0 +1,49 @@
+"""bench/throughput.py in a tiny mode: it runs, and its outcome accounting holds.
+
+No timing is asserted (the machine is shared); what must hold is that every page the crawl
+fetched is a stored story, an exact-duplicate arrival or a drop — on real pages of the
+shared corpus, served several times each with different bytes and the same text."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .helpers import PROJECT, SHARED, crawl_env, shared_or_skip
+
+pytestmark = pytest.mark.e2e
+
+
+def test_throughput_bench_accounts_for_every_page(tmp_path):
+    corpus = shared_or_skip(SHARED / "corpus")
+    shared_or_skip(corpus / "zh-dev" / "manifest.jsonl")
+    pytest.importorskip("psutil")
+    out = tmp_path / "result.json"
+    # 8 distinct zh-dev pages served 20 times in all: 8 stored (or dropped), 12 copies
+    cmd = [sys.executable, "bench/throughput.py", "--corpus", str(corpus), "--corpora", "zh-dev", "--limit", "8",
+           "--pages", "20", "--workers", "0", "--json", str(out)]
+    result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=240, env=crawl_env())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    runs = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["run"] for r in runs] == ["download-only", "scrapy crawl urls, EXTRACT_WORKERS=0"]
+    download, crawl = runs
+    assert download["pages"] == crawl["pages"] == 20
+    assert download["returncode"] == crawl["returncode"] == 0
+    # every URL answered (robots.txt is one more response)
+    assert download["responses"] >= 20 and crawl["responses"] >= 20
+    assert crawl["outcome_ok"] is True and crawl["unaccounted"] == 0
+    assert crawl["stored"] + crawl["duplicates"] + crawl["drops"] == 20
+    # the copies' text is the original's: at most the 8 distinct pages are stories, the 12 copies are not
+    assert crawl["stored"] <= 8
+    assert crawl["cpu_s"] > 0 and crawl["peak_rss_mb"] > 0
+    assert "| scrapy crawl urls, EXTRACT_WORKERS=0 | 20 |" in result.stdout
+
+
+def test_throughput_bench_skips_without_the_corpus(tmp_path):
+    result = subprocess.run([sys.executable, "bench/throughput.py", "--corpus", str(tmp_path / "absent")],
+                            cwd=PROJECT, capture_output=True, text=True, timeout=60, env=crawl_env())
+    assert result.returncode == 0
+    assert result.stdout.startswith("SKIP: corpus absent")

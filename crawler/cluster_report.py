@@ -18,7 +18,6 @@ from pathlib import Path
 
 from .store import Store
 
-
 # the clusters with more than one story, most stories first (shared with the report's chart)
 MOST_SYNDICATED_SQL = """
     SELECT c.id AS cluster_id, c.stories, c.outlets, c.first_published, s.outlet AS origin_outlet,

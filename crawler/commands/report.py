@@ -34,4 +34,5 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError("no positional arguments")
+        assert self.settings is not None  # set by Scrapy before run()
         self.exitcode = report.run(opts.store or self.settings.get("STORE_PATH"), opts)

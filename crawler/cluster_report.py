@@ -20,15 +20,18 @@ from typing import Any
 from .store import Store
 from .tables import text_table
 
+# the clusters with more than one story, most stories first (shared with the report's chart)
+MOST_SYNDICATED_SQL = """
+    SELECT c.id AS cluster_id, c.stories, c.outlets, c.first_published, s.outlet AS origin_outlet,
+           s.source AS origin_source, s.title AS origin_title, s.url AS origin_url
+    FROM clusters c JOIN stories s ON s.id = c.origin_story_id
+    WHERE c.stories > 1 ORDER BY c.stories DESC, c.outlets DESC, c.first_published, c.id LIMIT :top
+"""
+
 
 def most_syndicated(store: Store, top: int = 20) -> list[dict]:
     """Clusters with more than one story, most stories first: the origin's title and outlet."""
-    return list(store.db.query(
-        """SELECT c.id AS cluster_id, c.stories, c.outlets, c.first_published, s.outlet AS origin_outlet,
-                  s.source AS origin_source, s.title AS origin_title, s.url AS origin_url
-           FROM clusters c JOIN stories s ON s.id = c.origin_story_id
-           WHERE c.stories > 1 ORDER BY c.stories DESC, c.outlets DESC, c.first_published, c.id LIMIT ?""",
-        [int(top)]))
+    return list(store.db.query(MOST_SYNDICATED_SQL, {"top": int(top)}))
 
 
 def who_copies_whom(store: Store) -> list[dict]:

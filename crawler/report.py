@@ -4,6 +4,7 @@
     python -m crawler.report --json [--days 30] [--runs 20]                the chart data, for scripts
     python -m crawler.report --html out.html [--days 30] [--runs 20]       a self-contained page of charts
     python -m crawler.report syndication [--store …] [--top 20] [--json]   clusters (crawler/cluster_report.py)
+    scrapy report [--html out.html | --json] [--days --runs --top]         the same, on the STORE_PATH store
 
 The charts read the analyst views of the store (``stories_per_outlet_day``,
 ``run_summary``; migration m005) and the base tables. The page is plain HTML
@@ -22,6 +23,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cluster_report import MOST_SYNDICATED_SQL
 from .store import Store
 from .tables import text_table
 
@@ -60,13 +62,8 @@ CHART_SQL = {
         SELECT run_id, source, started_at, status, finish_reason, failure_cause, duration_s, requests, stored, dropped, errors
         FROM run_summary ORDER BY run_id DESC LIMIT :runs
     """,
-    # stories that arrived most often (same text, or the same canonical URL), until clusters exist
-    "most_syndicated": """
-        SELECT s.id, s.title, s.outlet, count(*) AS arrivals, count(DISTINCT u.source) AS sources
-        FROM stories s JOIN story_urls u ON u.story_id = s.id
-        GROUP BY s.id HAVING count(*) > 1
-        ORDER BY arrivals DESC, sources DESC, s.published_at DESC, s.id LIMIT 10
-    """,
+    # syndication clusters (migration m004) with the most stories: the origin's title and outlet
+    "most_syndicated": MOST_SYNDICATED_SQL,
 }
 
 
@@ -74,12 +71,14 @@ class MissingViews(Exception):
     """The store predates the analyst views (migration m005)."""
 
 
-def chart_data(store: Store, days: int = 30, runs: int = 20) -> dict[str, list[dict]]:
+def chart_data(store: Store, days: int = 30, runs: int = 20, top: int = 10) -> dict[str, list[dict]]:
     db = store.db
     missing = [v for v in ("stories_per_outlet_day", "run_summary") if not db[v].exists()]
     if missing:
         raise MissingViews(f"the store has no view {', '.join(missing)} (migration m005_analyst_columns_fts_views)")
-    params = {"days": int(days), "runs": int(runs)}
+    if not db["clusters"].exists():
+        raise MissingViews("the store has no table clusters (migration m004_syndication_clusters)")
+    params = {"days": int(days), "runs": int(runs), "top": int(top)}
     data = {}
     for name, sql in CHART_SQL.items():
         used = {k: v for k, v in params.items() if f":{k}" in sql}
@@ -195,9 +194,9 @@ def html_report(data: dict[str, list[dict]], title: str = "Syndication crawler r
          stacked_bars("chart-runs", data["runs"], "run_id", "status", "duration_s", colours=STATUS_COLOURS, unit=" s",
                       x_label=lambda rid: f"#{rid} {runs_by_id[rid]['source']}")),
         ("most_syndicated", "Most syndicated stories",
-         "Stories that arrived most often: from other outlets or the aggregator, with the same text or the same canonical URL.",
-         stacked_bars("chart-most_syndicated", syndicated, "id", None, "arrivals",
-                      x_label=lambda sid: _short(next(r["title"] for r in syndicated if r["id"] == sid)))),
+         "Syndication clusters with the most stories: copies of one story published by other outlets (near-duplicate text), named by the origin's title.",
+         stacked_bars("chart-most_syndicated", syndicated, "cluster_id", None, "stories",
+                      x_label=lambda cid: _short(next(r["origin_title"] or "" for r in syndicated if r["cluster_id"] == cid)))),
     ]
     failed = [r for r in data["runs"] if r["status"] not in ("finished", "running") or (r["errors"] or 0) > 0]
     body = []
@@ -209,8 +208,9 @@ def html_report(data: dict[str, list[dict]], title: str = "Syndication crawler r
                 f"<td>{_esc(r['failure_cause'] or r['finish_reason'] or '')}</td><td>{_esc(r['errors'])}</td></tr>" for r in failed
             ) + "</table>")
         if name == "most_syndicated" and syndicated:
-            body.append("<table><caption>Most syndicated stories</caption><tr><th>story</th><th>outlet</th><th>arrivals</th><th>sources</th></tr>" + "".join(
-                f"<tr><td>{_esc(r['title'])}</td><td>{_esc(r['outlet'])}</td><td>{_esc(r['arrivals'])}</td><td>{_esc(r['sources'])}</td></tr>"
+            body.append("<table><caption>Most syndicated stories</caption><tr><th>origin</th><th>origin outlet</th><th>stories</th><th>outlets</th><th>first published</th></tr>" + "".join(
+                f"<tr><td>{_esc(r['origin_title'])}</td><td>{_esc(r['origin_outlet'])}</td><td>{_esc(r['stories'])}</td>"
+                f"<td>{_esc(r['outlets'])}</td><td>{_esc(r['first_published'])}</td></tr>"
                 for r in syndicated
             ) + "</table>")
         body.append(_data_block(name, data[name]) + "</section>")
@@ -237,31 +237,31 @@ def syndication_main(argv) -> int:
     return cluster_report.main(argv)
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["syndication"]:
-        return syndication_main(argv[1:])
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", default=os.environ.get("CRAWLER_STORE_PATH", "data/stories.sqlite"))
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``python -m crawler.report`` and ``scrapy report`` (one set, one behaviour)."""
     parser.add_argument("--runs", type=int, help="runs to show (text: 10; charts: 20)")
     parser.add_argument("--days", type=int, default=30, help="publication days in the stories-per-day chart")
+    parser.add_argument("--top", type=int, default=10, help="syndication clusters in the most-syndicated chart")
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--html", metavar="PATH", help="write a self-contained page of charts")
     output.add_argument("--json", action="store_true", help="print the chart data as JSON")
-    args = parser.parse_args(argv)
-    if not Path(args.store).is_file():
-        print(f"report: no store at {args.store}", file=sys.stderr)
+
+
+def run(store_path: str | Path, args: argparse.Namespace) -> int:
+    """Write the report the options ask for; the exit status (2: no store, or one too old)."""
+    if not Path(store_path).is_file():
+        print(f"report: no store at {store_path}", file=sys.stderr)
         return 2
-    store = Store.open(args.store)
+    store = Store.open(store_path)
     try:
         if args.html or args.json:
             try:
-                data = chart_data(store, days=args.days, runs=args.runs or 20)
+                data = chart_data(store, days=args.days, runs=args.runs or 20, top=args.top)
             except MissingViews as exc:
                 print(f"report: {exc}", file=sys.stderr)
                 return 2
             if args.html:
-                generated = f"Store {Path(args.store).name}; the latest {args.days} publication days and {args.runs or 20} runs."
+                generated = f"Store {Path(store_path).name}; the latest {args.days} publication days and {args.runs or 20} runs."
                 Path(args.html).write_text(html_report(data, generated=generated), encoding="utf-8")
                 return 0
             text = json.dumps(data, ensure_ascii=False, indent=1)
@@ -276,6 +276,17 @@ def main(argv=None) -> int:
         # `report | head`: the reader left; say nothing more, and keep Python's exit flush quiet too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["syndication"]:
+        return syndication_main(argv[1:])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--store", default=os.environ.get("CRAWLER_STORE_PATH", "data/stories.sqlite"))
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return run(args.store, args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ only the checks that need the real FTS index skip ("needs m005").
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import struct
@@ -40,7 +41,29 @@ def store(tmp_path_factory, mirror_url) -> Path:
     result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     ensure_contract(path)
+    add_copies(path)
     return path
+
+
+def add_copies(path: Path) -> None:
+    """The mirror holds no syndicated story: other outlets copy two of its stories (three
+    copies in all), stored through the store's write path, which clusters them."""
+    from crawler.store import Store
+
+    store = Store.open(path)
+    try:
+        originals = list(store.db.query("SELECT * FROM stories ORDER BY length(body_text) DESC, id LIMIT 2"))
+        for n, original in enumerate(originals):
+            for k in range(2 - n):
+                url = f"http://copies.test/{n}-{k}.html"
+                store.insert_story(dict(
+                    original, id=f"copy-{n}-{k}", url=url, canonical_url=url, outlet=f"转载网{k}", source="copies",
+                    body_text=original["body_text"] + f"\n（来源：{original['outlet']}）", content_hash=f"copy-{n}-{k}",
+                ), None)
+        clusters = [r[0] for r in store.db.execute("SELECT stories FROM clusters WHERE stories > 1 ORDER BY stories")]
+        assert clusters == [2, 3], clusters
+    finally:
+        store.close()
 
 
 def report(store: Path, *args: str) -> subprocess.CompletedProcess:
@@ -63,7 +86,10 @@ def sql_answers(store: Path) -> dict[str, list[dict]]:
         if r["first_run_id"] in recent
     )
     drops = Counter((r["source"], r["reason"]) for r in rows(store, "SELECT source, reason, run_id FROM drops") if r["run_id"] in recent)
-    arrivals = Counter(r["story_id"] for r in rows(store, "SELECT story_id FROM story_urls"))
+    # syndication: clusters counted from the stories' cluster_id (not the clusters table's own counts)
+    members = Counter(r["cluster_id"] for r in rows(store, "SELECT cluster_id FROM stories"))
+    outlets = {c: len({r["outlet"] for r in rows(store, "SELECT outlet FROM stories WHERE cluster_id = ?", (c,))}) for c in members}
+    top = sorted((c for c, n in members.items() if n > 1), key=lambda c: (-members[c], -outlets[c]))[:10]
     return {
         "stories_per_outlet_day": [{"day": d, "outlet": o, "stories": n} for (d, o), n in sorted(per_day.items())],
         "extraction_paths": [{"source": s, "path": p, "stories": n} for (s, p), n in sorted(paths.items())],
@@ -72,7 +98,8 @@ def sql_answers(store: Path) -> dict[str, list[dict]]:
             {"run_id": r["id"], "source": r["spider"], "status": r["status"], "duration_s": r["duration_s"], "errors": r["errors"]}
             for r in rows(store, "SELECT * FROM runs ORDER BY id") if r["id"] in recent
         ],
-        "most_syndicated": sorted(({"id": k, "arrivals": n} for k, n in arrivals.items() if n > 1), key=lambda r: r["id"]),
+        "most_syndicated": sorted(({"cluster_id": c, "stories": members[c], "outlets": outlets[c]} for c in top),
+                                  key=lambda r: r["cluster_id"]),
     }
 
 
@@ -84,10 +111,10 @@ def comparable(data: dict[str, list[dict]]) -> dict[str, list[dict]]:
         "extraction_paths": ("source", "path", "stories"),
         "drop_reasons": ("source", "reason", "drops"),
         "runs": ("run_id", "source", "status", "duration_s", "errors"),
-        "most_syndicated": ("id", "arrivals"),
+        "most_syndicated": ("cluster_id", "stories", "outlets"),
     }.items():
         out[name] = [{k: r[k] for k in expected_keys} for r in data[name]]
-    out["most_syndicated"].sort(key=lambda r: r["id"])
+    out["most_syndicated"].sort(key=lambda r: r["cluster_id"])
     return out
 
 
@@ -110,6 +137,35 @@ def test_report_into_a_closed_pipe_is_quiet(store, args):
     proc.stdout.close()
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+
+
+def scrapy_report(store: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "report", "-s", f"STORE_PATH={store}", *args],
+        cwd=PROJECT, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_scrapy_report_is_the_same_report(store, tmp_path):
+    assert scrapy_report(store).stdout == report(store).stdout
+    got = scrapy_report(store, "--json", "--days", str(DAYS), "--runs", str(RUNS))
+    assert got.returncode == 0, got.stderr
+    assert comparable(json.loads(got.stdout)) == sql_answers(store)
+    page = tmp_path / "out.html"
+    assert scrapy_report(store, "--html", str(page)).returncode == 0 and "chart-most_syndicated" in page.read_text(encoding="utf-8")
+    missing = scrapy_report(tmp_path / "none.sqlite")
+    assert missing.returncode == 2 and "no store" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_scrapy_report_into_a_closed_pipe_is_quiet(store):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "report", "-s", f"STORE_PATH={store}"],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
 
 
@@ -183,7 +239,9 @@ def test_html_report_renders_in_chromium_with_the_sql_numbers(store, tmp_path):
     assert result.returncode == 0, result.stderr
     text = page.read_text(encoding="utf-8")
     # self-contained: nothing to fetch, and no script that could fail (only data blocks)
-    assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in text
+    # (the data blocks may name the stories' URLs: JSON in an application/json script is never fetched)
+    markup = re.sub(r'<script type="application/json" id="data-[a-z_]+">[^<]*</script>', "", text)
+    assert "http://" not in markup.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in markup
     assert "<link" not in text and " src=" not in text
 
     dom = run_chromium("--dump-dom", page.as_uri(), cwd=tmp_path)
@@ -198,7 +256,7 @@ def test_html_report_renders_in_chromium_with_the_sql_numbers(store, tmp_path):
     # the numbers drawn: each bar segment's data-value, summed per chart, is the SQL total
     expected = sql_answers(store)
     value_of = {"stories_per_outlet_day": "stories", "extraction_paths": "stories", "drop_reasons": "drops",
-                "runs": "duration_s", "most_syndicated": "arrivals"}
+                "runs": "duration_s", "most_syndicated": "stories"}
     for name, column in value_of.items():
         bars = doc.xpath(f"//*[local-name()='svg'][@id='chart-{name}']/*[local-name()='rect']")
         assert len(bars) == len(expected[name]), name
@@ -311,8 +369,18 @@ def test_datasette_search_box_on_stories(datasette):
 def test_datasette_search_uses_the_fts_index(store, datasette):
     if not has_fts(store):
         pytest.skip("needs m005: the store has no stories_fts yet, search is answered by LIKE")
-    got = get_json(datasette + "/stories.json?_search=" + urllib.parse.quote("经济"))
+    got = get_json(datasette + "/stories.json?_shape=objects&_search=" + urllib.parse.quote("经济"))
     assert "stories_fts MATCH" in got["query"]["sql"]
+    # the page is sorted by an indexed column: the clause lets the planner walk that index
+    # (newest first, stopping at the page's last row) instead of sorting every match
+    assert "order by published_utc desc" in got["query"]["sql"] and "+rowid IN (SELECT rowid FROM stories_fts" in got["query"]["sql"]
+    plan = " ".join(r["detail"] for r in rows(store, "EXPLAIN QUERY PLAN " + got["query"]["sql"], got["query"]["params"]))
+    assert "idx_stories_published_utc" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
+    by_title = get_json(datasette + "/stories.json?_shape=objects&_sort=title&_search=" + urllib.parse.quote("经济"))
+    assert " rowid IN (SELECT rowid FROM stories_fts" in by_title["query"]["sql"] and "+rowid" not in by_title["query"]["sql"]
+    for answer in (got, by_title):
+        assert {r["id"] for r in answer["rows"]} <= {r["id"] for r in rows(
+            store, "SELECT id FROM stories WHERE title LIKE '%经济%' OR body_text LIKE '%经济%'")}
 
 
 def test_search_plugin_replaces_datasettes_phrase_search(store, tmp_path, monkeypatch):
@@ -374,7 +442,8 @@ def test_html_report_keeps_page_text_inert():
         "extraction_paths": [], "drop_reasons": [],
         "runs": [{"run_id": 1, "source": hostile, "started_at": "", "status": "failed", "finish_reason": None,
                   "failure_cause": hostile, "duration_s": 1.5, "requests": 1, "stored": 0, "dropped": 0, "errors": 1}],
-        "most_syndicated": [{"id": "a", "title": hostile, "outlet": hostile, "arrivals": 3, "sources": 2}],
+        "most_syndicated": [{"cluster_id": "a", "origin_title": hostile, "origin_outlet": hostile, "stories": 3, "outlets": 2,
+                             "first_published": hostile}],
     }
     doc = lxml.html.fromstring(html_report(data))
     scripts = doc.xpath("//script")

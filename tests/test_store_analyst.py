@@ -76,10 +76,21 @@ def test_pandas_reads_both_utc_columns_as_utc():
     pd = pytest.importorskip("pandas")
     store = Store.open(memory=True)
     store.insert_story(_row(1, published_at="2022-06-08T07:30:00+08:00"), None)
-    frame = pd.read_sql("SELECT published_utc, first_seen FROM stories", store.db.conn)
-    utc = pd.to_datetime(frame["published_utc"])
-    seen = pd.to_datetime(frame["first_seen"])
+    # a page that gave its own offset: published_at then mixes offsets, as in a real store
+    store.insert_story(_row(2, published_at="2022-06-08T07:30:00+09:00") | {"content_hash": "h2b"}, None)
+    frame = pd.read_sql("SELECT published_at, published_utc, first_seen FROM stories ORDER BY id", store.db.conn)
+    # README's way: the *_utc column (or first_seen), parsed with utc=True
+    utc = pd.to_datetime(frame["published_utc"], utc=True)
+    seen = pd.to_datetime(frame["first_seen"], utc=True)
     assert str(utc.dt.tz) == str(seen.dt.tz) == "UTC"
+    assert list(utc.dt.strftime("%Y-%m-%d %H:%M")) == ["2022-06-07 23:30", "2022-06-07 22:30"]
+    # without utc=True the UTC columns still parse (one zone each) ...
+    assert str(pd.to_datetime(frame["published_utc"]).dt.tz) == "UTC"
+    assert pd.to_datetime(frame["first_seen"]).dt.tz is not None
+    # ... while published_at, with its mixed offsets, needs utc=True — the trap README warns of
+    with pytest.raises(ValueError):
+        pd.to_datetime(frame["published_at"])
+    assert list(pd.to_datetime(frame["published_at"], utc=True)) == list(utc)
 
 
 def test_views_have_the_agreed_columns():

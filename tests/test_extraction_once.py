@@ -39,6 +39,11 @@ def test_own_blocks_agrees_with_the_quadratic_definition():
         blocks = [_block(rng.choice(pool)[: rng.randint(0, 12)]) for _ in range(rng.randint(0, 6))]
         other = [_block(rng.choice(pool)) for _ in range(rng.randint(0, 6))]
         assert generic._own_blocks(blocks, other) == _own_blocks_reference(blocks, other)
+    # many blocks shorter than a shingle: looked up in a set of the other's substrings
+    for _ in range(20):
+        other = [_block("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))) for _ in range(8)]
+        blocks = [_block("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4)))) for _ in range(100)]
+        assert generic._own_blocks(blocks, other) == _own_blocks_reference(blocks, other)
 
 
 def test_own_blocks_of_a_megabyte_body_keeps_what_only_one_side_has():

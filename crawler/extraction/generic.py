@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import lxml.html
@@ -252,11 +253,11 @@ def _own_blocks(blocks: list[Block], other: list[Block]) -> list[Block]:
     theirs: set[str] | None = None
     texts = [block.text.replace(" ", "") for block in blocks]
     shorts = sum(1 for text in texts if 0 < len(text) < 4 and text not in same)
+    short_in: Callable[[str], bool]
     if shorts > SHORT_BLOCKS_SEARCHED:
         short_in = {line[i:i + n] for line in other_lines for n in (1, 2, 3) for i in range(len(line) - n + 1)}.__contains__
     else:
-        joined = "\n".join(other_lines)
-        short_in = joined.__contains__
+        short_in = "\n".join(other_lines).__contains__
     own = []
     for block, text in zip(blocks, texts):
         if not text or text in same:

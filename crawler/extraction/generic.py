@@ -334,7 +334,7 @@ def doubtful(blocks: list[Block], page_chars: int) -> bool:
     a link list, a notice, a headline-like line: ``block_value`` < 0). An answer of prose
     only is kept as it is; readability could only have won there by having more prose of
     its own, which on zh-dev and gne-pages never happened (every page it won, 17 of 97, had
-    a non-prose block in trafilatura's answer; 18 pages have none and skip it)."""
+    a non-prose block in trafilatura's answer; 15 pages are not doubtful and skip it)."""
     if not blocks:
         return True
     chars = sum(len(block.text) for block in blocks)

@@ -256,7 +256,9 @@ def readme_block(sections: list[str], command: str) -> str:
   keeps it (`…Z` stays UTC); one without takes the declared source's zone, or `GENERIC_TIMEZONE`
   (default `Asia/Shanghai`) for generic spiders and the batch command, marked
   `;zone_assumed=<zone>` in `date_stage`. Body on Chinese pages: trafilatura, with readability
-  (trafilatura's port) as a second opinion, both cut into blocks and cleaned of Chinese
+  (trafilatura's port) as a second opinion when trafilatura's answer is doubtful (empty, under
+  200 characters or a tenth of the page's text, or holding a block that is not prose: every page
+  readability won on zh-dev and gne-pages is one), both cut into blocks and cleaned of Chinese
   boilerplate (`boilerplate.py`: `责任编辑`, `（文章来源：…）`, `原标题`, `【纠错】`, `分享到`, notices,
   related-news lists); the one whose own blocks are prose wins. Body on other pages:
   trafilatura's full extraction (its defaults, images off: favor_precision/favor_recall and

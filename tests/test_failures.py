@@ -177,7 +177,7 @@ def test_a_failing_library_is_logged_with_the_url(monkeypatch, caplog):
     def boom(*args, **kwargs):
         raise RuntimeError("library bug")
 
-    monkeypatch.setattr(generic.trafilatura, "extract", boom)
+    monkeypatch.setattr(generic.trafilatura, "bare_extraction", boom)
     monkeypatch.setattr(generic, "_ReadabilityDocument", boom)
     root = html.fromstring("<html><body><p>正文</p></body></html>")
     with caplog.at_level(logging.WARNING, logger="crawler.extraction.generic"):

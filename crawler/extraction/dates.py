@@ -132,7 +132,8 @@ def to_post_date(iso_value: str) -> str:
 def _parse(text: str, relative_base: datetime | None = None) -> datetime | None:
     if relative_base is None:
         return _parse_absolute(text)
-    return _dateparser(text, relative_base)
+    # RELATIVE_RE finds Chinese forms only (3小时前, 昨天 10:30): Chinese is their language
+    return _dateparser(text, relative_base, ("zh",))
 
 
 _NORMALIZED_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$")
@@ -149,7 +150,9 @@ def _parse_absolute(text: str) -> datetime | None:
     return _dateparser(text, None)
 
 
-def _dateparser(text: str, relative_base: datetime | None) -> datetime | None:
+def _dateparser(text: str, relative_base: datetime | None, languages: tuple[str, ...] = ("zh", "en")) -> datetime | None:
+    """dateparser on a date substring the regexes found, always with its languages named:
+    it then never runs its language detection (the costliest part of a call)."""
     settings = dict(_PARSER_SETTINGS)
     if relative_base is not None:
         settings["RELATIVE_BASE"] = relative_base.astimezone(CHINA_TZ).replace(tzinfo=None)
@@ -157,7 +160,7 @@ def _dateparser(text: str, relative_base: datetime | None) -> datetime | None:
     import dateparser
 
     try:
-        value = dateparser.parse(text, languages=["zh", "en"], settings=settings)
+        value = dateparser.parse(text, languages=list(languages), settings=settings)
     except (ValueError, OverflowError, TypeError):
         return None
     if value is None:
@@ -222,7 +225,7 @@ def _english_match(match: re.Match[str]) -> str | None:
         date_part = date_part[: match.start("H") - match.start()]
     date_part = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", date_part, flags=re.I)
     date_part = re.sub(r"\b(?:of|at)\b|,", " ", date_part, flags=re.I)
-    value = _parse_en(normalize_date_words(date_part))
+    value = _english_day(normalize_date_words(date_part))
     if value is None:
         return None
     return value.strftime("%Y-%m-%d") + clock
@@ -230,6 +233,37 @@ def _english_match(match: re.Match[str]) -> str | None:
 
 def normalize_date_words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" ,.")
+
+
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate((
+        ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+        ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+        ("dec", "december"),
+    ), start=1)
+    for name in names
+}
+_ENGLISH_DAY_RE = re.compile(
+    r"^(?:(?P<mon>[a-z]+)\.?\s+(?P<d>\d{1,2})|(?P<d2>\d{1,2})\s+(?P<mon2>[a-z]+)\.?)\s+(?P<y>\d{4})$", re.I
+)
+
+
+def _english_day(text: str) -> datetime | None:
+    """``September 10 2005`` / ``10 Sept. 2005`` (what ``ENGLISH_DATE_RE`` found, ordinals,
+    commas and "of" removed) as a day, without dateparser: the month names are those of the
+    pattern. Same answers as ``dateparser.parse(text, languages=["en"])`` on every form the
+    pattern finds (tests/test_extraction_once.py compares them), at ~1/300 of the cost."""
+    match = _ENGLISH_DAY_RE.match(text)
+    if match is None:
+        return _parse_en(text)  # a form the table does not know: dateparser, as before
+    month = _MONTH_NUMBERS.get((match.group("mon") or match.group("mon2")).lower())
+    if month is None:
+        return _parse_en(text)
+    try:
+        return datetime(int(match.group("y")), month, int(match.group("d") or match.group("d2")))
+    except ValueError:  # 31 June
+        return None
 
 
 @lru_cache(maxsize=512)

@@ -1,11 +1,12 @@
 """Generic extraction for pages no site rule covers.
 
-Body: trafilatura (fast mode, once per page) and readability (trafilatura's
-port of readability-lxml, the algorithm of its own comparison) as a second
-opinion, both cut into blocks and cleaned of Chinese news boilerplate
-(``boilerplate.trim_blocks``); where they disagree, the one whose *own*
-blocks (those the other lacks) are article prose rather than navigation,
-link lists or notices wins. Title: ``<h1>``/``og:title``/``<title>`` without
+Body: trafilatura (fast mode, once per page, on the parsed tree) and, when its
+answer is doubtful (``doubtful``: empty, short, a sliver of the page, or holding
+a block that is not prose), readability (trafilatura's port of readability-lxml,
+the algorithm of its own comparison) as a second opinion, both cut into blocks
+and cleaned of Chinese news boilerplate (``boilerplate.trim_blocks``); where
+they disagree, the one whose *own* blocks (those the other lacks) are article
+prose rather than navigation, link lists or notices wins. Title: ``<h1>``/``og:title``/``<title>`` without
 the site-name part. Date: the Chinese-aware search near the headline, in labelled meta lines and
 just above the body, then a closing attribution line of the body
 (``——《北京之春》1996年6月号``).
@@ -16,8 +17,8 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 import lxml.html
 import trafilatura
@@ -26,7 +27,6 @@ from lxml import etree
 # trafilatura's port of readability: the algorithm its own comparison uses, ~3x faster than
 # readability-lxml (which is therefore not a dependency)
 from trafilatura.readability_lxml import Document as _ReadabilityDocument
-from trafilatura.settings import Document as _TrafilaturaDocument
 
 from .body import Block, body_blocks, join_blocks
 from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
@@ -142,33 +142,85 @@ def _split_text_dump(container: etree._Element) -> etree._Element:
     return container
 
 
-def trafilatura_body(root: etree._Element, url: str) -> etree._Element | None:
-    """trafilatura's main-text node (fast mode: the second opinion comes from readability)."""
+@dataclass
+class TrafilaturaResult:
+    body: etree._Element | None
+    title: str | None
+    date: str | None
+
+
+# The one way this module calls trafilatura (``run_trafilatura``), in two settings:
+# Chinese pages: fast mode (no external fallbacks inside trafilatura: readability is our own
+# second opinion), images kept, no metadata (the Chinese date/title rules do that)
+CHINESE_SETTINGS: dict = {
+    "fast": True, "with_metadata": False, "include_images": True, "include_formatting": True,
+    "include_links": False, "include_tables": True, "include_comments": True,
+}
+# other pages: its full extraction (its fallbacks included) with its metadata in the same pass
+# (title, htmldate's date with time and offset); settings measured on fundus-dev (body F1): its
+# defaults 0.942; favor_precision 0.933, favor_recall 0.934; with images (their captions) 0.930
+OTHER_FORMATTING = True
+OTHER_IMAGES = False
+# htmldate (trafilatura's date library, run inside its metadata step) keeping time and offset
+DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+OTHER_SETTINGS: dict = {
+    "fast": False, "with_metadata": True, "include_images": OTHER_IMAGES, "include_formatting": OTHER_FORMATTING,
+    "include_links": False, "include_tables": True,
+    # comments are extracted apart (and ignored): without it, a comment section's heading
+    # and blurb stay at the end of the body
+    "include_comments": True,
+    "date_extraction_params": DATE_PARAMS,
+}
+
+
+def run_trafilatura(tree: etree._Element, url: str, settings: dict, *, chinese: bool = False) -> TrafilaturaResult | None:
+    """trafilatura's ``bare_extraction`` on a parsed page (never a string: the page is parsed
+    once) and its body as an ``lxml.html`` node; None when it fails or finds nothing.
+
+    trafilatura copies the tree it is given before cleaning it (``bare_extraction``: "if tree is
+    filecontent: tree = copy(tree)"; tests/test_extraction_once.py checks it), so ``tree`` can
+    be handed on afterwards. Its result is plain ``lxml.etree``; our block code wants
+    ``lxml.html`` elements, so the (small) body is serialized and read back. ``chinese``: the
+    body as the Chinese chain's rules were measured with it (``trafilatura.extract(
+    output_format="html")``'s indented serialization, the page's class/id attributes kept for
+    the widget rules: a ``class="copyright"`` notice goes); else without those attributes."""
+    from trafilatura.htmlprocessing import convert_to_html
+
     try:
-        extracted = trafilatura.extract(
-            root,
-            url=url or None,
-            output_format="html",
-            include_images=True,
-            include_formatting=True,
-            include_links=False,
-            include_tables=True,
-            with_metadata=False,
-            deduplicate=False,
-            fast=True,
-        )
-    except Exception as exc:  # any library failure on one page is a missing opinion, not a crash
+        # output_format "html": the body stays a tree (no plain-text rendering of it)
+        doc = trafilatura.bare_extraction(tree, url=url or None, deduplicate=False, output_format="html", **settings)
+    except Exception as exc:  # a library failure on one page is a missing opinion, not a crash
         logger.warning("trafilatura failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
-    container = _container(extracted)
-    return _split_text_dump(container) if container is not None else None
+    if doc is None or isinstance(doc, dict):  # a dict only when as_dict is asked for
+        return None
+    body = None
+    if doc.body is not None and len(doc.body):
+        html_tree = convert_to_html(doc.body)
+        if not chinese:
+            # the page's class/id attributes are noise here, and our widget rules would read
+            # them (class="editor-p" is a paragraph, not a Chinese CMS's editor line)
+            for el in html_tree.iter():
+                for attr in ("class", "id", "style"):
+                    el.attrib.pop(attr, None)
+        body = _container(etree.tostring(html_tree, encoding="unicode", pretty_print=chinese))
+    return TrafilaturaResult(body=body, title=doc.title, date=doc.date)
 
 
-def readability_body(root: etree._Element, url: str) -> etree._Element | None:
+def trafilatura_body(root: etree._Element, url: str) -> etree._Element | None:
+    """trafilatura's main-text node (fast mode: the second opinion comes from readability)."""
+    doc = run_trafilatura(root, url, CHINESE_SETTINGS, chinese=True)
+    if doc is None or doc.body is None:
+        return None
+    return _split_text_dump(doc.body)
+
+
+def readability_body(root: etree._Element, url: str, *, spend: bool = False) -> etree._Element | None:
     """The readability algorithm's article node (links are made absolute later, when
-    the body is sanitized). ``root`` should be ``prepared`` (no comments or scripts)."""
+    the body is sanitized). ``root`` should be ``prepared`` (no comments or scripts);
+    the algorithm rewrites the tree it reads, so it gets a copy unless ``spend``."""
     try:
-        summary = _ReadabilityDocument(copy.deepcopy(root)).summary()
+        summary = _ReadabilityDocument(root if spend else copy.deepcopy(root)).summary()
     except Exception as exc:  # as for trafilatura: the other opinion still stands
         logger.warning("readability failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
@@ -181,19 +233,42 @@ def _shingles(text: str) -> set[str]:
     return {text[i:i + 4] for i in range(len(text) - 3)}
 
 
+SHORT_BLOCKS_SEARCHED = 32
+
+
 def _own_blocks(blocks: list[Block], other: list[Block]) -> list[Block]:
     """Blocks of ``blocks`` that ``other`` does not have (most of their 4-character
-    shingles missing). Blocks found verbatim in the other text are settled first."""
-    other_text = "\n".join(block.text.replace(" ", "") for block in other)
+    shingles missing).
+
+    Linear in the size of both: one set of the other's shingles, one lookup per shingle.
+    (Asking ``text in other_text`` for every block was quadratic: 6.4 s on a 1.1 MB page.)
+    A block equal to one of the other's is settled at once (two extractors often agree block
+    for block; the shingle set is then never built). A block found verbatim inside one of
+    the other's has all its shingles there, so the shingle test settles it too, except a
+    block shorter than a shingle: those are looked up among the other's substrings of 1–3
+    characters (a set, when there are more than ``SHORT_BLOCKS_SEARCHED`` such blocks; else
+    a search of the other's text for each: building the set costs ~20 ms on a long page)."""
+    other_lines = [block.text.replace(" ", "") for block in other]
+    same = set(other_lines)
     theirs: set[str] | None = None
+    texts = [block.text.replace(" ", "") for block in blocks]
+    shorts = sum(1 for text in texts if 0 < len(text) < 4 and text not in same)
+    short_in: Callable[[str], bool]
+    if shorts > SHORT_BLOCKS_SEARCHED:
+        short_in = {line[i:i + n] for line in other_lines for n in (1, 2, 3) for i in range(len(line) - n + 1)}.__contains__
+    else:
+        short_in = "\n".join(other_lines).__contains__
     own = []
-    for block in blocks:
-        text = block.text.replace(" ", "")
-        if not text or text in other_text:
+    for block, text in zip(blocks, texts):
+        if not text or text in same:
+            continue
+        if len(text) < 4:
+            if not short_in(text):
+                own.append(block)
             continue
         if theirs is None:
             theirs = set()
-            for line in other_text.split("\n"):
+            for line in other_lines:
                 theirs |= _shingles(line)
         mine = _shingles(text)
         if len(mine - theirs) > 0.5 * len(mine):
@@ -246,14 +321,40 @@ def prepared(root: etree._Element) -> etree._Element:
     return work
 
 
-def generic_body(root: etree._Element, url: str, title: str) -> tuple[list[Block], str]:
-    """The cleaned body blocks and which extractor they came from."""
-    root = prepared(root)
-    candidates = {}
-    for name, fn in (("trafilatura", trafilatura_body), ("readability", readability_body)):
-        node = fn(root, url)
-        candidates[name] = trim_blocks(body_blocks(node, url, split_br=True, in_place=True), title) if node is not None else []
-    blocks, second_won = choose_blocks(candidates["trafilatura"], candidates["readability"])
+# a first answer shorter than this (characters of text) is doubtful: a teaser, a caption, a
+# paywall stub, or the extractor caught one fragment of a page whose article it missed
+DOUBTFUL_CHARS = 200
+# ... and so is one holding less than this share of the page's visible text
+DOUBTFUL_PAGE_SHARE = 0.1
+
+
+def doubtful(blocks: list[Block], page_chars: int) -> bool:
+    """Whether trafilatura's cleaned answer needs the second opinion: empty, short, a small
+    part of the page, or holding any block that does not read as article prose (navigation,
+    a link list, a notice, a headline-like line: ``block_value`` < 0). An answer of prose
+    only is kept as it is; readability could only have won there by having more prose of
+    its own, which on zh-dev and gne-pages never happened (every page it won, 17 of 97, had
+    a non-prose block in trafilatura's answer; 15 pages are not doubtful and skip it)."""
+    if not blocks:
+        return True
+    chars = sum(len(block.text) for block in blocks)
+    if chars < DOUBTFUL_CHARS or chars < DOUBTFUL_PAGE_SHARE * page_chars:
+        return True
+    return any(block_value(block) < 0 for block in blocks)
+
+
+def generic_body(root: etree._Element, url: str, title: str, page_chars: int = 0) -> tuple[list[Block], str]:
+    """The cleaned body blocks and which extractor they came from: trafilatura's, or
+    readability's when trafilatura's answer is ``doubtful`` and readability's own blocks
+    are worth more (``choose_blocks``). ``page_chars``: length of the page's visible text."""
+    work = prepared(root)
+    node = trafilatura_body(work, url)  # trafilatura reads a copy of ``work``
+    primary = trim_blocks(body_blocks(node, url, split_br=True, in_place=True), title) if node is not None else []
+    if not doubtful(primary, page_chars):
+        return primary, "trafilatura"
+    node = readability_body(work, url, spend=True)  # the last reader of ``work``
+    second = trim_blocks(body_blocks(node, url, split_br=True, in_place=True), title) if node is not None else []
+    blocks, second_won = choose_blocks(primary, second)
     return blocks, "readability" if second_won else "trafilatura"
 
 
@@ -295,9 +396,17 @@ def date_near_title(text: str, title: str, options: ExtractionOptions) -> tuple[
     return found, window
 
 
+# A labelled date is the page's own meta line, near its top: the label search reads this many
+# characters of the visible text (as find_date and the language sample do; the latest label
+# found on the corpora is at 8,700). Each label costs a find_date call, and long pages are
+# full of "Date:"-like words.
+LABEL_SCAN_CHARS = 20_000
+
+
 def labelled_date(text: str, options: ExtractionOptions) -> FoundDate | None:
-    """The first date right after a label such as ``发布时间：`` or ``发表于`` anywhere in the text."""
-    for match in DATE_LABEL_RE.finditer(text):
+    """The first date right after a label such as ``发布时间：`` or ``发表于`` in the first
+    ``LABEL_SCAN_CHARS`` of the text."""
+    for match in DATE_LABEL_RE.finditer(text, 0, LABEL_SCAN_CHARS):
         found = find_date(text[match.end(): match.end() + 40], default_year=None, now=options.now, allow_relative=False)
         if found is not None:
             return found
@@ -344,7 +453,7 @@ def extract(root: etree._Element, options: ExtractionOptions, text: str | None =
     """The Chinese-aware generic chain; ``text`` is the page's visible text when already read."""
     title, title_source = title_with_source(root, options.site_names)
     text = visible_text(root) if text is None else text
-    blocks, which = generic_body(root, options.url, title)
+    blocks, which = generic_body(root, options.url, title, len(text))
     found, stage, window = find_generic_date(text, title, blocks, options)
     outlet = parse_outlet(window, options.site_names) if window and ("来源" in window) else None
     return GenericResult(
@@ -361,63 +470,16 @@ def extract(root: etree._Element, options: ExtractionOptions, text: str | None =
 
 # --- pages not in Chinese -------------------------------------------------------------
 
-# htmldate (trafilatura's date library, run inside its metadata step) keeping time and offset
-DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
-
-
-# trafilatura's settings for these pages, measured on fundus-dev (body F1): its defaults
-# 0.942; favor_precision 0.933, favor_recall 0.934; with images (their captions) 0.930
-OTHER_FORMATTING = True
-OTHER_IMAGES = False
-
-
-@dataclass
-class TrafilaturaResult:
-    body: etree._Element | None
-    title: str | None
-    date: str | None
-
-
 def trafilatura_document(root: etree._Element, url: str) -> TrafilaturaResult | None:
     """trafilatura's full extraction (its fallbacks included) with its metadata, in one pass:
     the body as HTML, its title and htmldate's publication date (time and offset kept)."""
-    from trafilatura.htmlprocessing import convert_to_html
-
-    work = copy.deepcopy(root)  # trafilatura cleans the tree it is given in place
-    # comments out, their tails kept: trafilatura drops a comment's tail with it (`<!-- -->`
-    # before a link cuts the sentence); its own parser never keeps comments
-    etree.strip_tags(work, etree.Comment, etree.ProcessingInstruction)
-    try:
-        doc = trafilatura.bare_extraction(
-            work,
-            url=url or None,
-            with_metadata=True,
-            include_formatting=OTHER_FORMATTING,
-            include_tables=True,
-            include_images=OTHER_IMAGES,
-            # comments are extracted apart (and ignored): without it, a comment section's
-            # heading and blurb stay at the end of the body
-            include_comments=True,
-            date_extraction_params=DATE_PARAMS,
-        )
-    except Exception as exc:  # a library failure on one page is a missing opinion, not a crash
-        logger.warning("trafilatura failed on %s: %s: %s", url, type(exc).__name__, exc)
-        return None
-    if doc is None:
-        return None
-    # bare_extraction returns a Document unless as_dict=True (its annotation does not say so)
-    doc = cast(_TrafilaturaDocument, doc)
-    body = None
-    if doc.body is not None and len(doc.body):
-        # trafilatura's tree is plain lxml.etree; our block code wants lxml.html elements
-        html_tree = convert_to_html(doc.body)
-        # the page's class/id attributes are noise here, and our widget rules would read
-        # them (class="editor-p" is a paragraph, not a Chinese CMS's editor line)
-        for el in html_tree.iter():
-            for attr in ("class", "id", "style"):
-                el.attrib.pop(attr, None)
-        body = _container(etree.tostring(html_tree, encoding="unicode"))
-    return TrafilaturaResult(body=body, title=doc.title, date=doc.date)
+    if any(True for _ in root.iter(etree.Comment, etree.ProcessingInstruction)):
+        # comments out, their tails kept: trafilatura drops a comment's tail with it (`<!-- -->`
+        # before a link cuts the sentence); its own parser never keeps comments. A copy:
+        # the tree is the caller's (a page without comments is handed on as it is)
+        root = copy.deepcopy(root)
+        etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
+    return run_trafilatura(root, url, OTHER_SETTINGS)
 
 
 def extract_other_language(root: etree._Element, options: ExtractionOptions, text: str | None = None) -> tuple[GenericResult, str | None]:

@@ -46,6 +46,8 @@ EXTRACT_POOL_TIMEOUTS = "extract_pool/timeout_count"       # jobs over EXTRACT_T
 RUN_PAGES_PER_S = "run/pages_per_s"
 RUN_CPU_S_PER_PAGE = "run/cpu_s_per_page"
 RUN_CPU_S = "run/cpu_s"                                    # main process + the workers' job CPU
+# keys that hold a measurement (seconds, a rate), not an event count
+MEASUREMENTS = frozenset({EXTRACT_POOL_JOB_CPU, RUN_PAGES_PER_S, RUN_CPU_S_PER_PAGE, RUN_CPU_S})
 DISCOVERY_MALFORMED_LINKS = "discovery/malformed_link_count"
 FEED_MALFORMED = "feed/malformed_count"
 FEED_ENTRIES = "feed/entry_count"

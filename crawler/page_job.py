@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
@@ -136,16 +137,16 @@ def _on_alarm(signum, frame):
     raise JobTimeout()
 
 
-def run_page_job_timed(job: PageJob, timeout: float) -> PageResult:
+def run_page_job_timed(job: PageJob, timeout: float, work: Callable[[PageJob], PageResult] = run_page_job) -> PageResult:
     """``run_page_job`` under a time limit, in a worker process: SIGALRM raises
     ``JobTimeout`` inside the job (between Python bytecodes: a long C call such as one
     libxml2 parse finishes first; the pool's own deadline covers that)."""
     if timeout <= 0:
-        return run_page_job(job)
+        return work(job)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return run_page_job(job)
+        return work(job)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

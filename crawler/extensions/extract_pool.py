@@ -99,6 +99,9 @@ class _SharedPool:
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._alone = asyncio.Lock()
+        # a worker of the current executor has answered: until then its time may go to
+        # starting the fork server and the workers (seconds on a loaded machine), not to pages
+        self._warm = False
 
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
@@ -109,6 +112,7 @@ class _SharedPool:
                 max_tasks_per_child=MAX_TASKS_PER_CHILD,
             )
             self.starts += 1
+            self._warm = False
             logger.info("extraction pool started: %d worker processes", self.workers)
         return self.executor
 
@@ -116,7 +120,7 @@ class _SharedPool:
         """Stop using a broken (or stuck) executor; the next job starts a new one."""
         if kill:
             # ProcessPoolExecutor has no public way to stop a running job: kill its workers
-            for process in list(getattr(executor, "_processes", {}).values()):
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
                 process.kill()
         if self.executor is executor:
             self.executor = None
@@ -133,15 +137,20 @@ class _SharedPool:
         deadline = timeout + KILL_GRACE_S if timeout > 0 else None
         while True:
             try:
-                return await asyncio.wait_for(asyncio.shield(waiting), deadline)
+                result = await asyncio.wait_for(asyncio.shield(waiting), deadline)
+                self._warm = self._warm or self.executor is executor
+                return result
             except BrokenProcessPool:
                 self._discard(executor)
                 raise
             except JobTimeout:
+                self._warm = self._warm or self.executor is executor
                 raise ExtractionTimedOut(f"extraction took longer than {timeout:g} s") from None
             except TimeoutError:
-                if not future.running():
-                    continue  # still queued behind other pages: its time has not started
+                if not future.running() or not self._warm:
+                    # still queued behind other pages, or the workers are still starting:
+                    # its time has not started (a later wait gives it the full deadline)
+                    continue
                 # the worker does not answer (stuck in C code): kill it; the other jobs
                 # in flight fail with BrokenProcessPool and run again
                 logger.warning("extraction of %s did not stop at its time limit: its worker is killed", job.url)

@@ -35,9 +35,11 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import Any
 
 from scrapy import signals
@@ -77,10 +79,23 @@ class ExtractionTimedOut(Exception):
     """The page's extraction took longer than EXTRACT_TIMEOUT."""
 
 
-def _worker_init() -> None:
+def _worker_init(lifeline: Connection) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the crawl process decides
     # how to stop (finish the pages in flight), the workers must not die of it first
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A crawl process killed hard (SIGKILL, the OOM killer, os._exit) cannot shut the
+    # pool down, and its workers would wait for the next job forever, holding the
+    # crawl's stdout/stderr open (the fork server too: it lives while any worker does).
+    # The crawl process holds the only write end of ``lifeline``: its death is EOF here.
+    threading.Thread(target=_exit_with_crawl, args=(lifeline,), name="exit-with-crawl", daemon=True).start()
+
+
+def _exit_with_crawl(lifeline: Connection) -> None:
+    try:
+        while True:
+            lifeline.recv()
+    except (EOFError, OSError):
+        os._exit(0)
 
 
 class _SharedPool:
@@ -102,13 +117,15 @@ class _SharedPool:
         # a worker of the current executor has answered: until then its time may go to
         # starting the fork server and the workers (seconds on a loaded machine), not to pages
         self._warm = False
+        self._lifeline: Connection | None = None   # the write end the workers watch
 
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
+            lifeline, self._lifeline = context.Pipe(duplex=False)
             self.executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=_worker_init,
+                max_workers=self.workers, mp_context=context, initializer=_worker_init, initargs=(lifeline,),
                 max_tasks_per_child=MAX_TASKS_PER_CHILD,
             )
             self.starts += 1
@@ -124,7 +141,13 @@ class _SharedPool:
                 process.kill()
         if self.executor is executor:
             self.executor = None
+            self._close_lifeline()
         executor.shutdown(wait=False, cancel_futures=True)
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline is not None:
+            self._lifeline.close()
+            self._lifeline = None
 
     async def _attempt(self, job: PageJob, timeout: float) -> PageResult:
         executor = self._executor()
@@ -182,6 +205,7 @@ class _SharedPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
+            self._close_lifeline()
             logger.info("extraction pool stopped")
 
 

@@ -86,7 +86,7 @@ def has_next_article_page(html: str, links: set[str], wanted: str, page: int) ->
     if wanted in links:
         return True
     match = _SCRIPT_PAGER_RE.search(html or "")
-    return bool(match) and int(match.group(1)) > page
+    return match is not None and int(match.group(1)) > page
 
 
 def page_links(html: str, url: str, encoding: str | None, selector_type: str = "html") -> tuple[set[str], int]:

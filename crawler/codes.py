@@ -53,6 +53,8 @@ DROP_REASONS: tuple[Code, ...] = (
     Code("not_html", "page", "crawler/spiders/news.py", "the article URL answered with something that is not text/HTML"),
     Code("extraction_failed", "page", "crawler/spiders/news.py", "the page could not be parsed (empty, not HTML)"),
     Code("incomplete_multipage", "page", "crawler/spiders/news.py", "a continuation page of a multi-page article failed: the story is not stored half"),
+    Code("worker_crashed", "page", "crawler/spiders/news.py", "the extraction worker process died on this page, twice (the second time alone); retried by the next run"),
+    Code("extraction_timeout", "page", "crawler/spiders/news.py", "the page's extraction took longer than EXTRACT_TIMEOUT seconds; retried by the next run"),
     Code("text_bad_json", "page", "crawler/spiders/eastmoney.py", "the aggregator's text endpoint did not return JSON"),
     # an extracted item the pipelines refused (pipelines/validate.py, render.py, store.py)
     Code("no_url", "item", "pipelines/validate.py", "the item has no URL"),

@@ -44,6 +44,9 @@ PERMANENT_DROPS = frozenset({
 TRANSIENT_DROPS = frozenset({
     "timeout", "connection_refused", "connection_lost", "dns_error", "http_403", "http_408", "http_429",
     "incomplete_multipage", "pipeline_error", "spider_error", "store_conflict",
+    # the extraction worker died or ran out of time on the page: the machine's state
+    # (memory, load) may be the cause, so the page gets later chances like a 5xx
+    "worker_crashed", "extraction_timeout",
 })
 
 

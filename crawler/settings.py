@@ -10,6 +10,16 @@ from scrapy.settings import default_settings as _scrapy_defaults
 
 from crawler.failures import TRANSIENT_NETWORK_ERRORS
 
+
+def _cpu_count() -> int:
+    """The cores this process may use (os.process_cpu_count() from Python 3.13)."""
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -141,6 +151,15 @@ MIN_BODY_CHARS = 30
 # feed or page put its body or junk there (an aggregator sent 1,000,000 chars).
 MAX_TITLE_CHARS = 300
 
+# --- Extraction in worker processes (crawler/extensions/extract_pool.py) ----------
+# Article pages are extracted in this many worker processes (default: the cores this
+# process may use), awaited from the reactor so downloads go on meanwhile; 0: in the
+# crawl process, one page at a time, as before. Started on the first article page.
+EXTRACT_WORKERS = _cpu_count()
+# Seconds a page's extraction may take in a worker; a slower page is dropped as
+# extraction_timeout (transient: retried by later runs). Not applied with 0 workers.
+EXTRACT_TIMEOUT = 60.0
+
 # --- Hostile input: caps and refusals (crawler/middlewares/limits.py, safety.py) ---
 # Bytes of a page (article, list page, feed, API answer) after decompression;
 # a larger one is not downloaded further and is dropped as page_too_large.
@@ -207,6 +226,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.quietlog.QuietNetworkErrors": 100,
     "crawler.extensions.runlog.RunLog": 500,
+    "crawler.extensions.extract_pool.ExtractionPool": 600,
 }
 # Scrapy's own extensions without the telnet console and the remote control, which are off
 # (TELNETCONSOLE_ENABLED, REMOTE_CONTROL_ENABLED) but would still be imported: Scrapy imports

@@ -34,6 +34,20 @@ LISTING_NOT_MODIFIED = "listing/not_modified_count"
 LISTING_STOPPED_KNOWN = "listing/stopped_known_count"
 ARTICLE_PAGES = "article/page_count"
 ARTICLE_CONTINUATION_PAGES = "article/continuation_page_count"
+
+# --- the extraction pool (crawler/extensions/extract_pool.py) ---------------------------
+EXTRACT_POOL_JOBS = "extract_pool/job_count"               # jobs a worker process finished
+EXTRACT_POOL_JOB_CPU = "extract_pool/job_cpu_s"            # CPU seconds of those jobs, in the workers
+EXTRACT_POOL_STARTS = "extract_pool/start_count"           # pools started (1, plus one per replacement)
+EXTRACT_POOL_CRASHES = "extract_pool/crash_count"          # pools broken by a dying worker
+EXTRACT_POOL_RETRIES = "extract_pool/retry_count"          # jobs run again, alone, after a crash
+EXTRACT_POOL_TIMEOUTS = "extract_pool/timeout_count"       # jobs over EXTRACT_TIMEOUT
+# --- throughput of a run (crawler/extensions/runlog.py; also runs.pages_per_s, cpu_s_per_page) ---
+RUN_PAGES_PER_S = "run/pages_per_s"
+RUN_CPU_S_PER_PAGE = "run/cpu_s_per_page"
+RUN_CPU_S = "run/cpu_s"                                    # main process + the workers' job CPU
+# keys that hold a measurement (seconds, a rate), not an event count
+MEASUREMENTS = frozenset({EXTRACT_POOL_JOB_CPU, RUN_PAGES_PER_S, RUN_CPU_S_PER_PAGE, RUN_CPU_S})
 DISCOVERY_MALFORMED_LINKS = "discovery/malformed_link_count"
 FEED_MALFORMED = "feed/malformed_count"
 FEED_ENTRIES = "feed/entry_count"

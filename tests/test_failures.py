@@ -104,7 +104,8 @@ KEY_RE = re.compile(r"^[a-z_]+/[a-z_]+_count$")
 def test_stats_keys_have_scrapys_form_and_are_unique():
     values = [v for name, v in FIXED_KEYS.items() if not name.endswith("_PREFIX")]
     assert len(values) == len(set(values)), "two constants name the same key"
-    odd = [v for v in values if not KEY_RE.match(v) and v not in (stats_keys.RUN_ID, stats_keys.SOURCE_FAILED, stats_keys.STORE_BROKEN)]
+    odd = [v for v in values if not KEY_RE.match(v) and v not in (stats_keys.RUN_ID, stats_keys.SOURCE_FAILED, stats_keys.STORE_BROKEN)
+           and v not in stats_keys.MEASUREMENTS]
     assert odd == []
     assert stats_keys.fetch_failed("http_404") == "fetch/failed_http_404_count"
     assert stats_keys.extracted_by("site:trs") == stats_keys.EXTRACT_SITE == "extract/site_count"

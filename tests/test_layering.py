@@ -25,7 +25,8 @@ LAYERS = [
             "crawler.settings", "crawler.logformatter", "crawler.mirror_server", "crawler.syndication", "crawler.codes", "crawler.tables",
         ],
     ),
-    ("sources", ["crawler.sources"]),
+    # page_job: one page's CPU work for a worker process, which looks declarations up by name
+    ("sources", ["crawler.sources", "crawler.page_job"]),
     ("store", ["crawler.store"]),
     ("components", ["crawler.spiders", "crawler.middlewares", "crawler.extensions", "pipelines", "crawler.export", "crawler.report",
                     "crawler.analyst", "crawler.cluster_report"]),

@@ -44,6 +44,10 @@ def enabled_sources(settings, chosen: list[str], excluded: list[str], available:
     return [n for n in names if n not in set(excluded) | set(settings.getlist("CRAWLALL_EXCLUDE"))]
 
 
+def _figure(value, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def summary_rows(results: list[dict]) -> list[dict]:
     rows = []
     for r in results:
@@ -66,6 +70,9 @@ def summary_rows(results: list[dict]) -> list[dict]:
                 # transient failures waiting for a later run (url_outcomes)
                 "waiting": stats.get(stats_keys.OUTCOMES_WAITING, 0),
                 "seconds": round(r.get("duration_s") or stats.get("elapsed_time_seconds") or 0.0, 1),
+                # article pages per wall second, CPU seconds (process + extraction workers) per page
+                "pages/s": _figure(stats.get(stats_keys.RUN_PAGES_PER_S), 1),
+                "cpu_s/page": _figure(stats.get(stats_keys.RUN_CPU_S_PER_PAGE), 3),
                 "health": "; ".join(f["check"] for f in r.get("health") or []) or "ok",
                 "why": r.get("why") or "",
             }

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -54,6 +55,14 @@ def _host(url: str) -> str:
         return url
 
 
+def throughput(pages: int, duration_s: float | None, cpu_s: float) -> tuple[float | None, float | None]:
+    """(article pages per wall second, CPU seconds per article page); None without pages."""
+    if not pages:
+        return None, None
+    per_s = round(pages / duration_s, 2) if duration_s else None
+    return per_s, round(cpu_s / pages, 4)
+
+
 class RunLog:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -63,6 +72,7 @@ class RunLog:
         self.article_failures: list[tuple[str, str]] = []
         self.broken: str | None = None      # why the store takes no more writes
         self._dropper: task.LoopingCall | None = None
+        self._cpu_start = time.process_time()   # this process's CPU when the spider opened
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -93,6 +103,7 @@ class RunLog:
             if not self._broken_store(exc):
                 raise
             return
+        self._cpu_start = time.process_time()
         logger.info("%s: run %d, store %s", spider.name, self.ctx.run_id, self.crawler.settings.get("STORE_PATH"))
 
     # --- stopping early ----------------------------------------------------------
@@ -250,6 +261,10 @@ class RunLog:
             status = "interrupted"   # the next runs catch up (RunContext.catch_up)
         else:
             status = "finished"
+        start = stats.get("start_time")
+        duration = round((datetime.now(timezone.utc) - start).total_seconds(), 3) if start else None
+        self._record_throughput(stats, duration)
+        stats = self.stats.get_stats()
         fields = {
             "status": status,
             "finish_reason": reason,  # Scrapy's close reason
@@ -269,8 +284,9 @@ class RunLog:
         # transient failures of this source waiting for a later run (url_outcomes)
         fields["waiting"] = self.ctx.store.waiting_count(spider.name)
         self.stats.set_value(stats_keys.OUTCOMES_WAITING, fields["waiting"])
-        start = stats.get("start_time")
-        fields["duration_s"] = round((datetime.now(timezone.utc) - start).total_seconds(), 3) if start else None
+        fields["duration_s"] = duration
+        fields["pages_per_s"] = stats.get(stats_keys.RUN_PAGES_PER_S)
+        fields["cpu_s_per_page"] = stats.get(stats_keys.RUN_CPU_S_PER_PAGE)
         flags = [] if reason == "shutdown" or self.broken else self.check_health(spider.name, stats, fields, failed)
         fields["health"] = [f.as_dict() for f in flags]
         self.ctx.store.finish_run(self.ctx.run_id, fields)
@@ -290,6 +306,21 @@ class RunLog:
             dict(self.drop_reasons) or "",
             fields["waiting"],
         )
+
+    def _record_throughput(self, stats: dict, duration: float | None) -> None:
+        """Pages per wall second and CPU seconds per page, as stats (and run columns).
+
+        CPU: this process since the spider opened plus what each page job used in its
+        worker (extract_pool/job_cpu_s). crawlall runs its sources at once in one
+        process, so there each run counts the whole process's CPU meanwhile: an upper bound."""
+        pages = stats.get(stats_keys.ARTICLE_PAGES, 0) + stats.get(stats_keys.ARTICLE_CONTINUATION_PAGES, 0)
+        cpu = time.process_time() - self._cpu_start + stats.get(stats_keys.EXTRACT_POOL_JOB_CPU, 0.0)
+        self.stats.set_value(stats_keys.RUN_CPU_S, round(cpu, 3))
+        per_s, per_page = throughput(pages, duration, cpu)
+        if per_s is not None:
+            self.stats.set_value(stats_keys.RUN_PAGES_PER_S, per_s)
+        if per_page is not None:
+            self.stats.set_value(stats_keys.RUN_CPU_S_PER_PAGE, per_page)
 
     def check_health(self, spider_name: str, stats: dict, fields: dict, failed: bool) -> list[Flag]:
         history = self.ctx.store.run_history(spider_name, before_run_id=self.ctx.run_id)

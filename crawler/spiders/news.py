@@ -9,26 +9,28 @@ joined into one story keyed on the first page's URL.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import TextResponse, XmlResponse
 
 from .. import stats_keys
 from ..discovery.feeds import parse_feed
 from ..discovery.listings import is_next_page
 from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
+from ..extensions.extract_pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
 from ..extraction.body import body_text
 from ..extraction.dates import parse_date
 from ..extraction.options import DEFAULT_TIMEZONE, Hints
 from ..failures import failure_reason
 from ..items import ArticleItem
 from ..middlewares.limits import page_problem
-from ..sources import SourceDecl, source_for_url
+from ..page_job import PageJob, PageResult, run_page_job
+from ..page_job import has_next_article_page as has_next_article_page  # where it used to live
+from ..sources import DECLARED, SourceDecl, source_for_url
 from ..store import get_run_context
 from ..urls import canonicalize
 from .base import BaseNewsSpider
@@ -37,16 +39,6 @@ if TYPE_CHECKING:
     from ..extraction.article import Extraction
 
 MAX_ARTICLE_PAGES = 20
-# TRS CMS pagers are written by script: createPageHTML(<pages>, <current index>, …)
-_SCRIPT_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,")
-
-
-def has_next_article_page(html: str, links: set[str], wanted: str, page: int) -> bool:
-    """Page ``page + 1`` exists: linked from this page, or announced by a script pager."""
-    if wanted in links:
-        return True
-    match = _SCRIPT_PAGER_RE.search(html or "")
-    return match is not None and int(match.group(1)) > page
 
 
 @dataclass
@@ -57,6 +49,11 @@ class PartialArticle:
     result: Extraction
     bodies: list[str] = field(default_factory=list)
     encoding: str | None = None
+    body_text: str | None = None      # body_text of the first page's body (from its page job)
+
+
+# what a callback returns for a page dropped for a transient reason (see _outcome)
+_UNSETTLED = object()
 
 
 class NewsSpider(BaseNewsSpider):
@@ -254,21 +251,65 @@ class NewsSpider(BaseNewsSpider):
         parent = response.meta.get("from_listing")
         if isinstance(value, scrapy.Request):
             value.meta["from_listing"] = parent
+        elif value is _UNSETTLED:
+            # a transient drop (worker crash, time limit): the listing is read again next run
+            self.ledger.done(parent, ok=False)
+            return None
         else:
             self.ledger.done(parent, ok=True)
         return value
 
-    def parse_article(self, response, hints: Hints | None = None):
+    async def parse_article(self, response, hints: Hints | None = None):
         # no hints when called by hand (scrapy parse URL --callback parse_article)
-        return self._outcome(response, self._read_article(response, hints or Hints()))
+        return self._outcome(response, await self._read_article(response, hints or Hints()))
 
-    def parse_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
-        return self._outcome(response, self._read_continuation(response, partial, hints, page))
+    async def parse_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
+        return self._outcome(response, await self._read_continuation(response, partial, hints, page))
 
-    def _read_article(self, response, hints: Hints):
-        # imported here: the extraction chain (trafilatura, …) is not loaded by a run that fetches no article
-        from ..extraction.article import extract_article
+    def _extraction_pool(self) -> ExtractionPool | None:
+        """The crawler's extraction pool; None: extract in this process (EXTRACT_WORKERS=0,
+        or a spider driven without a crawl, as in unit tests)."""
+        try:
+            return self.crawler.get_extension(ExtractionPool)
+        except RuntimeError:  # no extension manager yet
+            return None
 
+    def _page_job(self, response, source: SourceDecl | None, hints: Hints | None, timezone: str | None, page: int,
+                  first_url: str) -> PageJob:
+        wanted = None
+        if source is not None and source.continuation and page < MAX_ARTICLE_PAGES:
+            wanted = source.continuation_url(first_url, page + 1)
+        return PageJob(
+            html=response.text, url=response.url, encoding=response.encoding,
+            source=source.name if source is not None else None,
+            fetched_at=self.now(), hints=hints, timezone=timezone,
+            continuation=canonicalize(wanted) if wanted else None, page=page,
+            selector_type="xml" if isinstance(response, XmlResponse) else "html",
+        )
+
+    async def _extract(self, response, source: SourceDecl | None, hints: Hints | None, timezone: str | None,
+                       page: int, first_url: str) -> PageResult | str:
+        """The page job's result (in a worker process, or here), or the reason of a
+        transient failure of the worker (``worker_crashed``, ``extraction_timeout``)."""
+        job = self._page_job(response, source, hints, timezone, page, first_url)
+        pool = self._extraction_pool()
+        # a declaration that is not the registered one of its name (built by hand) does not
+        # travel by name: such pages are extracted here
+        if pool is None or (source is not None and DECLARED.get(source.name) is not source):
+            return run_page_job(job, source)
+        try:
+            return await pool.extract(job)
+        except WorkerCrashed as exc:
+            return f"worker_crashed:{exc}"
+        except ExtractionTimedOut as exc:
+            return f"extraction_timeout:{exc}"
+
+    def _worker_failed(self, url: str, failure: str, article_url: str | None):
+        reason, _, detail = failure.partition(":")
+        self.record_failure(url, reason, detail, kind="article", article_url=article_url)
+        return _UNSETTLED
+
+    async def _read_article(self, response, hints: Hints):
         self.crawler.stats.inc_value(stats_keys.ARTICLE_PAGES)
         if not isinstance(response, TextResponse):
             self.record_failure(response.url, "not_html", f"content type {response.headers.get('Content-Type')!r}", kind="article", article_url=response.meta.get("article_url"))
@@ -280,29 +321,33 @@ class NewsSpider(BaseNewsSpider):
         source = self.source_of(response.url)
         # the feed's or sitemap's date and title are a stage of the extraction chain, so that
         # `python -m crawler.batch_extract` (manifest `hints`) runs exactly what the crawl does
-        result = extract_article(
-            response.text, response.url, source=source, fetched_at=self.now(), hints=hints,
-            timezone=self.settings.get("GENERIC_TIMEZONE") or DEFAULT_TIMEZONE,
+        job = await self._extract(
+            response, source, hints, self.settings.get("GENERIC_TIMEZONE") or DEFAULT_TIMEZONE, 1, response.url,
         )
+        if isinstance(job, str):
+            return self._worker_failed(response.url, job, response.meta.get("article_url"))
+        result = job.extraction
         self.crawler.stats.inc_value(stats_keys.extracted_by(result.extractor))
         if result.error:
             self.record_failure(response.url, "extraction_failed", result.error, kind="article", article_url=response.meta.get("article_url"))
             return None
-        partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding)
-        return self._next_page_or_item(response, partial, hints, source)
+        partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding,
+                                 body_text=job.body_text)
+        return self._next_page_or_item(job, partial, hints, source)
 
-    def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
-        from ..extraction.article import extract_article
-
+    async def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
         self.crawler.stats.inc_value(stats_keys.ARTICLE_CONTINUATION_PAGES)
         source = self.source_of(partial.first_url)
-        result = extract_article(response.text, response.url, source=source, fetched_at=self.now()) if isinstance(response, TextResponse) else None
-        if result is None or result.error or not result.body_html:
+        job = await self._extract(response, source, None, None, page, partial.first_url) if isinstance(response, TextResponse) else None
+        if isinstance(job, str):
+            return self._worker_failed(partial.first_url, job, partial.first_url)
+        result = job.extraction if job is not None else None
+        if job is None or result is None or result.error or not result.body_html:
             detail = result.error if result is not None and result.error else "continuation page has no body"
             self.record_failure(partial.first_url, "incomplete_multipage", f"page {page} ({response.url}): {detail}", kind="article", article_url=partial.first_url)
             return None
         partial.bodies.append(result.body_html)
-        return self._next_page_or_item(response, partial, hints, source, page)
+        return self._next_page_or_item(job, partial, hints, source, page)
 
     def errback_continuation(self, failure):
         partial: PartialArticle = failure.request.cb_kwargs["partial"]
@@ -311,17 +356,18 @@ class NewsSpider(BaseNewsSpider):
         self.ledger.done(failure.request.meta.get("from_listing"), ok=False)
         self.record_failure(partial.first_url, "incomplete_multipage", f"page {page}: {detail}", kind="article", article_url=partial.first_url)
 
-    def _next_page_or_item(self, response, partial: PartialArticle, hints: Hints, source, page: int = 1):
-        if source is not None and source.continuation and page < MAX_ARTICLE_PAGES:
+    def _next_page_or_item(self, job: PageResult, partial: PartialArticle, hints: Hints, source, page: int = 1):
+        # the page job scanned the links for the next page (PageJob.continuation)
+        if job.malformed_links:
+            self.crawler.stats.inc_value(stats_keys.DISCOVERY_MALFORMED_LINKS, job.malformed_links)
+        if job.has_next_page and source is not None:
             wanted = source.continuation_url(partial.first_url, page + 1)
-            links = {link for h in response.css("a::attr(href)").getall() if (link := self.link(response, h)) is not None}
-            if wanted and has_next_article_page(response.text, links, canonicalize(wanted), page):
-                return scrapy.Request(
-                    wanted,
-                    callback=self.parse_continuation,
-                    errback=self.errback_continuation,
-                    cb_kwargs={"partial": partial, "hints": hints, "page": page + 1},
-                )
+            return scrapy.Request(
+                wanted,
+                callback=self.parse_continuation,
+                errback=self.errback_continuation,
+                cb_kwargs={"partial": partial, "hints": hints, "page": page + 1},
+            )
         return self.make_item(partial, hints, source)
 
     def make_item(self, partial: PartialArticle, hints: Hints, source: SourceDecl | None) -> ArticleItem:
@@ -346,7 +392,8 @@ class NewsSpider(BaseNewsSpider):
             date_stage=result.date_stage,
             date_precision=result.date_precision,
             body_html=body_html,
-            body_text=body_text(body_html),
+            # a one-page article's text came with its page job (computed off the reactor)
+            body_text=partial.body_text if len(partial.bodies) == 1 and partial.body_text is not None else body_text(body_html),
             extractor=result.extractor + (f"+{len(partial.bodies)}pages" if len(partial.bodies) > 1 else ""),
             encoding=partial.encoding,
             fetched_at=self.now().isoformat(timespec="seconds"),

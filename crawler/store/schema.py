@@ -327,3 +327,12 @@ def m006_url_outcomes_undated_stories(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX idx_url_outcomes_source ON url_outcomes(source, kind, gave_up)")
     db.execute("ALTER TABLE runs ADD COLUMN waiting INTEGER")
+
+
+@MIGRATIONS()
+def m007_run_throughput(db: sqlite_utils.Database) -> None:
+    """How fast a run went: ``runs.pages_per_s`` (article pages extracted per wall
+    second) and ``runs.cpu_s_per_page`` (CPU seconds of the crawl process and its
+    extraction workers per article page). Older runs keep NULL."""
+    db.execute("ALTER TABLE runs ADD COLUMN pages_per_s REAL")
+    db.execute("ALTER TABLE runs ADD COLUMN cpu_s_per_page REAL")

@@ -1,0 +1,217 @@
+"""The extraction pool (crawler/extensions/extract_pool.py) in-process: real worker
+processes, a crawler from ``scrapy.utils.test.get_crawler``, no reactor (the
+coroutines run on asyncio.run). Faults come from the test-only job
+tests/pool_faults.py (``EXTRACT_JOB``). End-to-end: test_e2e.py runs the mirror
+crawls with the pool (the default), and a crawl here kills a worker on one page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse
+
+from crawler import stats_keys
+from crawler.extensions import extract_pool
+from crawler.extensions.extract_pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
+from crawler.page_job import PageJob, run_page_job
+from crawler.signals import page_failed
+
+from .helpers import CONTENT_COLUMNS, FAST_SETTINGS, MIRROR_DIR, MIRROR_SETTINGS, PROJECT, build, crawl_env, crawl_ok, rows, source_spider
+from .pool_faults import CRASH_MARK, CRASH_URL_ENV, SLOW_MARK, STUCK_MARK
+
+ARTICLE = "http://finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml"
+PAGE = (MIRROR_DIR / "finance.chinadevelopment.com.cn/yw/2022/06/1800123.shtml").read_bytes()
+FAULTY = {"EXTRACT_JOB": "tests.pool_faults.faulty_job", "EXTRACT_WORKERS": 2}
+
+
+def page(url: str = ARTICLE, mark: str = "") -> HtmlResponse:
+    body = PAGE.replace(b"</body>", mark.encode() + b"</body>") if mark else PAGE
+    return HtmlResponse(url=url, body=body, encoding="gbk", request=Request(url, meta={"article_url": url}))
+
+
+def job_of(response: HtmlResponse) -> PageJob:
+    return PageJob(html=response.text, url=response.url, encoding=response.encoding, source="chinadevelopment")
+
+
+@pytest.fixture()
+def pool_crawler(crawler_factory):
+    made = []
+
+    def make(**settings):
+        crawler = crawler_factory(source_spider("chinadevelopment"), {"MIRROR_URL": None, **FAULTY, **settings})
+        pool = build(ExtractionPool, crawler)
+        made.append(pool)
+        return crawler, pool
+
+    yield make
+    for pool in made:
+        pool.spider_closed()
+
+
+def test_no_workers_no_pool(crawler_factory):
+    crawler = crawler_factory(source_spider("chinadevelopment"), {"EXTRACT_WORKERS": 0})
+    with pytest.raises(NotConfigured):
+        build(ExtractionPool, crawler)
+
+
+def test_a_worker_gives_what_the_crawl_process_gives(pool_crawler):
+    crawler, pool = pool_crawler()
+    job = job_of(page())
+    from crawler.sources import DECLARED
+
+    here = run_page_job(job, DECLARED["chinadevelopment"])
+    there = asyncio.run(pool.extract(job))
+    assert there.extraction == here.extraction and there.body_text == here.body_text and there.body_text
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOBS) == 1
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOB_CPU) > 0
+
+
+def test_a_page_that_kills_its_worker_is_dropped_and_the_others_are_not(pool_crawler):
+    crawler, pool = pool_crawler()
+    spider = crawler.spider
+    spider._extraction_pool = lambda: pool
+    failed: list[dict] = []
+    crawler.signals.connect(lambda **kw: failed.append(kw), signal=page_failed, weak=False)
+    urls = [ARTICLE.replace("1800123", str(1800200 + i)) for i in range(4)]
+
+    async def crawl():
+        responses = [page(urls[0], CRASH_MARK)] + [page(u) for u in urls[1:]]
+        first = await asyncio.gather(*(spider.parse_article(r) for r in responses))
+        after = await spider.parse_article(page(urls[1]))   # the next job, on a new pool
+        return first, after
+
+    first, after = asyncio.run(crawl())
+    assert first[0] is None
+    assert [f["reason"] for f in failed] == ["worker_crashed"] and failed[0]["url"] == urls[0]
+    assert all(item is not None and item["body_text"] for item in first[1:])
+    assert [item["url"] for item in first[1:]] == urls[1:]
+    assert after is not None and after["title"] == first[1]["title"]
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_CRASHES) >= 2   # the first try, then alone
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_RETRIES) >= 1
+
+
+def test_worker_crashed_is_a_transient_drop():
+    from crawler.drops import outcome_kind
+
+    assert outcome_kind("worker_crashed") == outcome_kind("extraction_timeout") == "transient"
+
+
+def test_the_pool_raises_for_the_crashing_page_only(pool_crawler):
+    _, pool = pool_crawler()
+
+    async def run():
+        jobs = [job_of(page(mark=CRASH_MARK)), job_of(page()), job_of(page())]
+        return await asyncio.gather(*(pool.extract(j) for j in jobs), return_exceptions=True)
+
+    results = asyncio.run(run())
+    assert isinstance(results[0], WorkerCrashed)
+    assert all(not isinstance(r, BaseException) and r.body_text for r in results[1:])
+
+
+def test_a_slow_page_times_out_and_the_worker_goes_on(pool_crawler):
+    crawler, pool = pool_crawler(EXTRACT_TIMEOUT=0.5)
+
+    async def run():
+        slow = pool.extract(job_of(page(mark=SLOW_MARK)))
+        results = await asyncio.gather(slow, pool.extract(job_of(page())), return_exceptions=True)
+        return results, await pool.extract(job_of(page()))
+
+    (slow, other), after = asyncio.run(run())
+    assert isinstance(slow, ExtractionTimedOut)
+    assert other.body_text and after.body_text
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_TIMEOUTS) == 1
+    assert not crawler.stats.get_value(stats_keys.EXTRACT_POOL_CRASHES)
+
+
+def test_a_stuck_worker_is_killed(pool_crawler, monkeypatch):
+    monkeypatch.setattr(extract_pool, "KILL_GRACE_S", 0.5)
+    crawler, pool = pool_crawler(EXTRACT_TIMEOUT=0.5)
+
+    async def run():
+        # both workers up first: the deadline counts from when a job is handed to the
+        # workers, and a worker's start (the fork server's first imports) takes seconds here
+        await asyncio.gather(pool.extract(job_of(page())), pool.extract(job_of(page())))
+        stuck = pool.extract(job_of(page(mark=STUCK_MARK)))
+        return await asyncio.gather(stuck, pool.extract(job_of(page())), return_exceptions=True)
+
+    stuck, other = asyncio.run(run())
+    assert isinstance(stuck, ExtractionTimedOut) and "killed" in str(stuck)
+    assert not isinstance(other, BaseException) and other.body_text
+
+
+# --- end to end ----------------------------------------------------------------
+
+def test_a_crawl_survives_a_worker_crash(tmp_path, mirror_url, monkeypatch):
+    """One page of a real crawl kills its worker: that page is a transient drop
+    (worker_crashed, tried again next run), every other page is stored."""
+    store = tmp_path / "s.sqlite"
+    victim = "1800142"
+    monkeypatch.setenv(CRASH_URL_ENV, victim)
+    crawl_ok("chinadevelopment", store, mirror_url, **FAULTY)
+    drops = rows(store, "SELECT url, reason FROM drops WHERE reason = 'worker_crashed'")
+    assert len(drops) == 1 and victim in drops[0]["url"]
+    outcome = rows(store, "SELECT kind FROM url_outcomes WHERE canonical_url LIKE ?", (f"%{victim}%",))
+    assert [o["kind"] for o in outcome] == ["transient"]
+    # everything else the clean crawl stores is stored
+    clean = tmp_path / "clean.sqlite"
+    crawl_ok("chinadevelopment", clean, mirror_url, EXTRACT_WORKERS=0)
+    stored = {r["url"] for r in rows(store, "SELECT url FROM stories")}
+    expected = {r["url"] for r in rows(clean, "SELECT url FROM stories")}
+    assert stored == {u for u in expected if victim not in u} and len(stored) >= 5
+    run = rows(store, "SELECT pages_per_s, cpu_s_per_page FROM runs")[0]
+    assert run["pages_per_s"] > 0 and run["cpu_s_per_page"] > 0
+
+
+def test_store_migrates_to_throughput_columns(tmp_path):
+    from crawler.store import Store
+
+    store = Store.open(tmp_path / "s.sqlite")
+    store.close()
+    conn = sqlite3.connect(tmp_path / "s.sqlite")
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+    conn.close()
+    assert {"pages_per_s", "cpu_s_per_page"} <= columns
+
+
+def _crawlall(store, mirror, **settings) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "scrapy", "crawlall", "-s", f"STORE_PATH={store}", "-s", f"MIRROR_URL={mirror}", "--progress", "0"]
+    for key, value in {**FAST_SETTINGS, **MIRROR_SETTINGS, **settings}.items():
+        cmd += ["-s", f"{key}={value}"]
+    return subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=300, env=crawl_env())
+
+
+def test_workers_store_what_the_crawl_process_stores(tmp_path, mirror_url):
+    """Every source of the mirror (multi-page articles, hints, GBK pages …) crawled with
+    extraction in the crawl process and in 2 workers: the same stories and drops."""
+    columns = ", ".join(c for c in CONTENT_COLUMNS if c != "first_seen")
+    found = {}
+    for workers in (0, 2):
+        store = tmp_path / f"w{workers}.sqlite"
+        result = _crawlall(store, mirror_url, EXTRACT_WORKERS=workers)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "pages/s" in result.stdout and "cpu_s/page" in result.stdout
+        found[workers] = (
+            # the outlets' pages (the aggregator's API texts never go to a worker, and which of
+            # its list endpoints names a story first depends on arrival order; so does
+            # cluster_id: which copy founds a cluster)
+            rows(store, f"SELECT {columns}, title_stage, date_precision FROM stories WHERE source != 'eastmoney' ORDER BY id"),
+            rows(store, "SELECT source, url, reason FROM drops WHERE source != 'eastmoney' ORDER BY source, url, reason"),
+            rows(store, "SELECT spider, stats FROM runs ORDER BY spider"),
+        )
+    stories, drops, runs = found[2]
+    assert len(stories) >= 30
+    for mine, theirs in zip(stories, found[0][0]):
+        assert {k: (v, theirs[k]) for k, v in mine.items() if v != theirs[k]} == {}, mine["id"]
+    assert (stories, drops) == found[0][:2]
+    jobs = sum(json.loads(r["stats"]).get(stats_keys.EXTRACT_POOL_JOBS, 0) for r in runs)
+    pages = sum(json.loads(r["stats"]).get(stats_keys.ARTICLE_PAGES, 0) + json.loads(r["stats"]).get(stats_keys.ARTICLE_CONTINUATION_PAGES, 0)
+                for r in runs)
+    # every extracted page went through a worker (the aggregator's API texts are not pages)
+    assert 0 < jobs <= pages

@@ -333,3 +333,39 @@ def test_network_errors_are_logged_in_one_line_without_a_traceback():
         record = logging.LogRecord("scrapy.core.engine", logging.ERROR, __file__, 1, "fetch failed", (), sys.exc_info())
     assert NetworkTracebackFilter().filter(record)
     assert record.exc_info is None and record.levelname == "WARNING"
+
+
+def test_a_continuation_thrown_away_by_a_stopping_crawl_is_no_drop(crawler_factory):
+    """A multi-page article whose page 2 a stopping crawl never fetched is not the
+    article's fault: no drop (a transient drop would hold it back for an hour), and its
+    listing stays incomplete so the next run fetches it again from page 1."""
+    from twisted.python.failure import Failure
+
+    from crawler.drops import StoppedEarly
+    from crawler.extraction.options import Hints
+    from crawler.spiders.news import PartialArticle
+
+    crawler = crawler_factory(source_spider("ce"), {"MIRROR_URL": None})
+    start_run(crawler)
+    spider = crawler.spider
+    failed: list[dict] = []
+
+    def on_failed(**kw):  # a named receiver: the dispatcher holds it weakly
+        failed.append(kw)
+
+    crawler.signals.connect(on_failed, signal=page_failed)
+    first = "http://www.ce.cn/xwzx/gnsz/gdxw/202406/12/t20240612_1.shtml"
+    spider.ledger.opened(LISTING, None)
+    spider.ledger.spawned(LISTING)
+    spider.ledger.spawned(LISTING)
+    partial = PartialArticle(first_url=first, result=None, bodies=["<p>page one</p>"])
+    for exc, drops in ((StoppedEarly("crawl stopping (shutdown)"), 0), (DNSLookupError("no such host"), 1)):
+        request = Request(first.replace(".shtml", "_1.shtml"), meta={"from_listing": LISTING},
+                          cb_kwargs={"partial": partial, "hints": Hints(), "page": 2})
+        failure = Failure(exc)
+        failure.request = request
+        spider.errback_continuation(failure)
+        assert len(failed) == drops
+    assert failed[0]["reason"] == "incomplete_multipage"
+    spider.ledger.settled(LISTING)
+    assert not spider.ledger.complete(LISTING)

@@ -21,6 +21,7 @@ from .. import stats_keys
 from ..discovery.feeds import parse_feed
 from ..discovery.listings import is_next_page
 from ..discovery.sitemaps import iter_sitemap, robots_sitemaps
+from ..drops import StoppedEarly
 from ..extensions.extract_pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
 from ..extraction.body import body_text
 from ..extraction.dates import parse_date
@@ -352,8 +353,13 @@ class NewsSpider(BaseNewsSpider):
     def errback_continuation(self, failure):
         partial: PartialArticle = failure.request.cb_kwargs["partial"]
         page = failure.request.cb_kwargs["page"]
-        _, detail = failure_reason(failure)
         self.ledger.done(failure.request.meta.get("from_listing"), ok=False)
+        if failure.check(StoppedEarly):
+            # thrown away by a stopping crawl, like any page request (errback_page): not
+            # the article's fault, so no drop; its listing stays incomplete and the next
+            # run fetches the article again from its first page
+            return
+        _, detail = failure_reason(failure)
         self.record_failure(partial.first_url, "incomplete_multipage", f"page {page}: {detail}", kind="article", article_url=partial.first_url)
 
     def _next_page_or_item(self, job: PageResult, partial: PartialArticle, hints: Hints, source, page: int = 1):

@@ -16,9 +16,7 @@ Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from bench.common import last_run_stats, run_crawl  # noqa: E402
 from crawler import stats_keys  # noqa: E402
 from crawler.mirror_server import serve  # noqa: E402
 
@@ -82,14 +81,9 @@ def crawl(store: Path, mirror: str, channels: list[str], delay: float) -> dict:
         "-s", f"CHINADEVELOPMENT_LISTINGS={','.join(channels)}",
         "-s", f"DOWNLOAD_DELAY={delay}", "-s", "LOG_LEVEL=WARNING", "-s", f"LIST_MAX_PAGES={PAGES}",
     ]
-    started = time.perf_counter()
-    result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        print(result.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"crawl failed with exit code {result.returncode}")
+    wall, _ = run_crawl(cmd)
+    stats = last_run_stats(store)
     conn = sqlite3.connect(store)
-    stats = json.loads(conn.execute("SELECT stats FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0])
     stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     conn.close()
     return {

@@ -23,7 +23,6 @@ Exits 1 when a source is over the goal.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -38,6 +37,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "ben
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
+from bench.common import write_json  # noqa: E402
 from bench.stages import TIMERS, _replace_everywhere, _wrap  # noqa: E402
 
 MIRROR = PROJECT / "tests" / "mirror"
@@ -166,11 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         if r["over"]:
             print(f"{r['source']}: over the goal; worst page {r['worst']['url']} ({r['worst']['ratio']} × its parse)")
     if a.json_out:
-        payload = json.dumps(results, ensure_ascii=False, indent=1)
-        if a.json_out == "-":
-            print(payload)
-        else:
-            Path(a.json_out).write_text(payload + "\n", encoding="utf-8")
+        write_json(results, a.json_out)
     return 1 if any(r["over"] for r in results) else 0
 
 

@@ -61,6 +61,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "bench"]
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
+from bench.common import write_json  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR") or PROJECT.parent / "shared")
 CORPORA = ("fundus-dev", "zh-dev", "gne-pages")
@@ -315,11 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(res) + "\n", flush=True)
         out.append({"corpus": res["corpus"], "pages": res["pages"], "clock": res["clock"], "ms_per_page": summary(res)})
     if a.json_out:
-        payload = json.dumps(out, ensure_ascii=False, indent=1)
-        if a.json_out == "-":
-            print(payload)
-        else:
-            Path(a.json_out).write_text(payload + "\n", encoding="utf-8")
+        write_json(out, a.json_out)
     return 0
 
 

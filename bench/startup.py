@@ -22,17 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(PROJECT)  # not bench/: its incremental.py would shadow the package twisted imports
 
+from bench.common import last_run_stats, run_crawl  # noqa: E402
 from crawler import stats_keys  # noqa: E402
 from crawler.mirror_server import serve  # noqa: E402
 
@@ -50,22 +48,6 @@ def crawl_command(source: str, store: Path, mirror: str, *prefix: str) -> list[s
     return cmd
 
 
-def run(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
-    started = time.perf_counter()
-    result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        print(result.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"crawl failed with exit code {result.returncode}")
-    return wall, result
-
-
-def last_run_stats(store: Path) -> dict:
-    conn = sqlite3.connect(store)
-    try:
-        return json.loads(conn.execute("SELECT stats FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0])
-    finally:
-        conn.close()
 
 
 _IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
@@ -93,14 +75,14 @@ def main(argv=None) -> int:
     server = serve(MIRROR_DIR)
     mirror = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        first_wall, _ = run(crawl_command(args.source, store, mirror))
+        first_wall, _ = run_crawl(crawl_command(args.source, store, mirror))
         first = last_run_stats(store)
         walls, seconds = [], []
         for _ in range(args.repeat):
-            wall, _ = run(crawl_command(args.source, store, mirror))
+            wall, _ = run_crawl(crawl_command(args.source, store, mirror))
             walls.append(wall)
             seconds.append(last_run_stats(store))
-        _, traced = run(crawl_command(args.source, store, mirror, "-X", "importtime"))
+        _, traced = run_crawl(crawl_command(args.source, store, mirror, "-X", "importtime"))
     finally:
         server.shutdown()
 

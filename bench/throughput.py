@@ -64,6 +64,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "bench"]
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
+from bench.common import write_json  # noqa: E402
+
 SHARED = Path(os.environ.get("SHARED_DIR") or PROJECT.parent / "shared")
 DEFAULT_CORPUS = SHARED / "corpus"
 CORPORA = ("fundus-dev", "zh-dev", "gne-pages")
@@ -477,11 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         if r.drops_by_reason:
             print(f"{r.run}: drops {json.dumps(r.drops_by_reason)}")
     if a.json_out:
-        payload = json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1)
-        if a.json_out == "-":
-            print(payload)
-        else:
-            Path(a.json_out).write_text(payload + "\n", encoding="utf-8")
+        write_json([asdict(r) for r in results], a.json_out)
     bad = [r for r in results if r.outcome_ok is False or r.returncode != 0]
     for r in bad:
         print(f"FAILED: {r.run}: exit status {r.returncode}, outcome {'ok' if r.outcome_ok else 'does not add up'}", file=sys.stderr)

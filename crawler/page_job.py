@@ -1,7 +1,7 @@
 """One article page's CPU-bound work, as a pure function a worker process can run.
 
 ``run_page_job(PageJob) -> PageResult``: the extraction chain
-(``extract_article``), the plain text of the page's body and — for a source
+(``extract_article``, which gives the body's plain text too) and — for a source
 with continuation pages — the scan of the page's links for the next page.
 The spider builds the job from the response (text, URL, encoding) and what it
 knows (source name, fetch time, hints, zone); ``crawler/extensions/extract_pool.py``
@@ -15,8 +15,9 @@ compiled rules and callables that need not pickle. Hence this module sits in
 the *sources* layer, just above the declarations it reads.
 
 Measured in-process on zh-dev + fundus-dev (166 pages, before this module):
-extraction 136 ms/page, the link scan 25 ms, body_text 1.9 ms, the response's
-decoding 1 ms — the first three move here; decoding stays with Scrapy.
+extraction 136 ms/page, the link scan 25 ms, the response's decoding 1 ms — the
+first two move here (the body's plain text comes with the extraction); decoding
+stays with Scrapy.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from urllib.parse import urljoin
 from parsel import Selector
 from w3lib.html import get_base_url
 
-from .extraction.body import body_text
 from .extraction.options import Hints
 from .sources import DECLARED, SourceDecl
 from .urls import canonicalize
@@ -78,10 +78,14 @@ class PageJob:
 @dataclass
 class PageResult:
     extraction: Extraction
-    body_text: str = ""                 # body_text(extraction.body_html)
     has_next_page: bool = False         # the continuation page is linked or announced
     malformed_links: int = 0            # links of the scan that could not be parsed (a stat)
     cpu_s: float = 0.0                  # CPU seconds the job took where it ran
+
+    @property
+    def body_text(self) -> str:
+        """The body's plain text: the extraction chain derives it last (one copy travels back)."""
+        return self.extraction.body_text
 
 
 def has_next_article_page(html: str, links: set[str], wanted: str, page: int) -> bool:
@@ -112,7 +116,7 @@ def source_named(name: str | None) -> SourceDecl | None:
 
 
 def run_page_job(job: PageJob, declaration: SourceDecl | None = None) -> PageResult:
-    """The page's extraction, its body text and (for a continuation source) whether the
+    """The page's extraction (its body text included) and (for a continuation source) whether the
     next page exists. Pure: the same job gives the same result in any process.
     ``declaration``: the source itself, in the crawl process (else looked up by name)."""
     started = time.process_time()
@@ -126,7 +130,6 @@ def run_page_job(job: PageJob, declaration: SourceDecl | None = None) -> PageRes
     out = PageResult(extraction=result)
     if result.error:
         return _timed(out, started)
-    out.body_text = body_text(result.body_html)
     # the spider asks for the next page only of a page that gave a body (page 1: any page)
     if job.continuation and (job.page == 1 or result.body_html):
         links, out.malformed_links = page_links(job.html, job.url, job.encoding, job.selector_type)

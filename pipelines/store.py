@@ -98,26 +98,31 @@ class StorePipeline(StoreComponent):
     def spider_idle(self):
         self.commit()
 
-    def _commit_if_due(self):
+    def _due(self) -> bool:
         store = self.run_context.store
-        if store.in_batch and batch_due(store.batch_writes, store.batch_age_ms, self.batch_size, self.batch_ms):
+        return store.in_batch and batch_due(store.batch_writes, store.batch_age_ms, self.batch_size, self.batch_ms)
+
+    def _commit_if_due(self):
+        if self._due():
             self.commit()
 
-    def commit(self) -> None:
+    def commit(self, *, reraise: bool = False) -> None:
         """Commit the open batch. A failure loses its stories: counted, logged, and the
         listing ledger abandoned (no validator may vouch for them); a broken store
-        (disk full) stops the crawl through the run log's item_error path or, at close,
-        marks the run failed (``store/broken``)."""
+        (disk full) stops the crawl through the run log's item_error path (``reraise``,
+        from process_item) or, at close, marks the run failed (``store/broken``)."""
         store = self.run_context.store
+        if store.failed_batch is not None:  # a commit another Store forced failed
+            (exc, lost), store.failed_batch = store.failed_batch, None
+            self._lost(exc, lost)
         lost = store.batch_writes
-        failed, store.failed_batch = store.failed_batch, None
         try:
             if store.commit_batch():
                 self.stats.inc_value(stats_keys.STORE_BATCHES)
         except sqlite3.Error as exc:
-            failed = exc
-        if failed is not None:
-            self._lost(failed, lost)
+            self._lost(exc, lost)
+            if reraise:
+                raise
 
     def _lost(self, exc: sqlite3.Error, stories: int) -> None:
         self.stats.inc_value(stats_keys.STORE_UNSTORED, stories)
@@ -148,12 +153,6 @@ class StorePipeline(StoreComponent):
             raise DropStory("store_conflict", f"{exc} — {item.get('url')}")
         for key, n in syndication_counts(assignment, new_story=not verdict.startswith("changed:")).items():
             self.stats.inc_value(key, n)
-        if ctx.store.in_batch and batch_due(ctx.store.batch_writes, ctx.store.batch_age_ms, self.batch_size, self.batch_ms):
-            lost = ctx.store.batch_writes
-            try:
-                ctx.store.commit_batch()
-            except sqlite3.Error as exc:
-                self._lost(exc, lost)
-                raise  # the run log's item_error stops the crawl when the store is broken
-            self.stats.inc_value(stats_keys.STORE_BATCHES)
+        if self._due():
+            self.commit(reraise=True)  # the run log's item_error stops the crawl when the store is broken
         return item

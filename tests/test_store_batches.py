@@ -109,3 +109,41 @@ def test_batch_size_one_writes_one_transaction_per_story(crawler_factory):
     pipeline.process_item({**item(1), "verdict": "new"})
     assert count(crawler.settings.get("STORE_PATH")) == 1
     assert not pipeline.run_context.store.in_batch
+
+
+def test_a_batch_lost_in_a_commit_another_store_forced_is_counted_with_its_stories(tmp_path):
+    """crawlall: one source's write commits the batch another source holds open; if that
+    commit fails, the owner learns the error AND how many story writes it lost (counted
+    before the rollback emptied the batch)."""
+    owner, other = Store.open(tmp_path / "a.sqlite"), Store.open(tmp_path / "b.sqlite")
+    run = owner.start_run("chinadevelopment")
+    owner.begin_batch()
+    for n in range(3):
+        owner.insert_story(story_row(item(n)), run)
+
+    class FailingCommit:
+        """The owner's connection, except that COMMIT fails (as on a full disk)."""
+
+        def __init__(self, db):
+            self._db = db
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("database or disk is full")
+            return self._db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._db, name)
+
+    real = owner.db
+    owner.db = FailingCommit(real)
+    try:
+        other.flush_other_batches()
+    finally:
+        owner.db = real
+    assert owner.failed_batch is not None
+    exc, lost = owner.failed_batch
+    assert "disk is full" in str(exc) and lost == 3
+    assert not owner.in_batch and count(tmp_path / "a.sqlite") == 0
+    owner.close()
+    other.close()

@@ -48,6 +48,7 @@ from scrapy.utils.misc import load_object
 
 from .. import stats_keys
 from ..page_job import PRELOAD, JobTimeout, PageJob, PageResult
+from ..settings import EXTRACT_WORKERS as DEFAULT_EXTRACT_WORKERS  # the cores this process may use
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +59,6 @@ MAX_TASKS_PER_CHILD = 500
 # where SIGALRM cannot interrupt) gets its worker killed
 KILL_GRACE_S = 10.0
 DEFAULT_JOB = "crawler.page_job.run_page_job_timed"
-
-
-def default_workers() -> int:
-    """The cores this process may use (os.process_cpu_count() from Python 3.13)."""
-    count = getattr(os, "process_cpu_count", None)
-    if count is not None:
-        return count() or 1
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class WorkerCrashed(Exception):
@@ -224,7 +214,7 @@ class ExtractionPool:
 
     @classmethod
     def from_crawler(cls, crawler) -> ExtractionPool:
-        workers = crawler.settings.getint("EXTRACT_WORKERS", default_workers())
+        workers = crawler.settings.getint("EXTRACT_WORKERS", DEFAULT_EXTRACT_WORKERS)
         if workers <= 0:
             raise NotConfigured("EXTRACT_WORKERS=0: pages are extracted in the crawl process")
         # EXTRACT_JOB: the function a worker runs (tests wrap it to inject faults)

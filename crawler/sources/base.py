@@ -24,8 +24,8 @@ _ASCII_UPPER, _ASCII_LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 class _Translator(LxmlHTMLTranslator):
     """What lxml's element.cssselect() uses (HTML rules, case-insensitive names), except that
     ``:contains()`` is plain XPath (``translate()`` folds ASCII case) instead of lxml's
-    lower-case() extension: an expression calling an extension is compiled again on every
-    call (below), which made a ``:contains()`` selector cost twice another (issue 12,
+    lower-case() extension: an expression calling an extension had to be compiled again on
+    every call (it loses the function's namespace after other documents are parsed), which made a ``:contains()`` selector cost twice another (issue 12,
     bench/site_rules.py). Only non-ASCII capitals (É, Ж) are no longer folded."""
 
     def xpath_contains_function(self, xpath, function):
@@ -37,19 +37,14 @@ class _Translator(LxmlHTMLTranslator):
 
 
 _TRANSLATOR = _Translator()
-# Compiled lxml XPath objects are not reused blindly: lxml forbids using one from
-# another thread than the one that built it, and one that calls an extension
-# function (``:contains()`` becomes lxml's lower-case()) loses that function's
-# namespace after other documents were parsed ("XPath function '{}lower-case'
-# not found"). So the CSS is translated and checked once, at declaration; the
-# XPath object is cached per thread, and rebuilt per call when it uses an extension.
-_EXTENSION_PREFIX = "__lxml_internal_css:"
+# Compiled lxml XPath objects are not shared between threads: lxml forbids using one
+# from another thread than the one that built it. So the CSS is translated and checked
+# once, at declaration, and the XPath object is cached per thread. (No expression calls
+# an lxml extension function: _Translator writes :contains() as plain XPath.)
 _local = threading.local()
 
 
 def _xpath(expression: str) -> etree.XPath:
-    if _EXTENSION_PREFIX in expression:
-        return etree.XPath(expression)
     cache = _local.__dict__.setdefault("xpaths", {})
     compiled = cache.get(expression)
     if compiled is None:

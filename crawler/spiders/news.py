@@ -50,7 +50,6 @@ class PartialArticle:
     result: Extraction
     bodies: list[str] = field(default_factory=list)
     encoding: str | None = None
-    body_text: str | None = None      # body_text of the first page's body (from its page job)
 
 
 # what a callback returns for a page dropped for a transient reason (see _outcome)
@@ -332,8 +331,7 @@ class NewsSpider(BaseNewsSpider):
         if result.error:
             self.record_failure(response.url, "extraction_failed", result.error, kind="article", article_url=response.meta.get("article_url"))
             return None
-        partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding,
-                                 body_text=job.body_text)
+        partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding)
         return self._next_page_or_item(job, partial, hints, source)
 
     async def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
@@ -399,7 +397,7 @@ class NewsSpider(BaseNewsSpider):
             date_precision=result.date_precision,
             body_html=body_html,
             # a one-page article's text came with its page job (computed off the reactor)
-            body_text=partial.body_text if len(partial.bodies) == 1 and partial.body_text is not None else body_text(body_html),
+            body_text=result.body_text if len(partial.bodies) == 1 else body_text(body_html),
             extractor=result.extractor + (f"+{len(partial.bodies)}pages" if len(partial.bodies) > 1 else ""),
             encoding=partial.encoding,
             fetched_at=self.now().isoformat(timespec="seconds"),

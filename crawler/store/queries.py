@@ -96,7 +96,8 @@ class Store:
         self.db = db
         self._batch_started: float | None = None
         self.batch_writes = 0          # story writes in the open batch
-        self.failed_batch: sqlite3.Error | None = None   # a commit another Store forced failed
+        # a commit another Store forced that failed: the error and the story writes it lost
+        self.failed_batch: tuple[sqlite3.Error, int] | None = None
         # thresholds of near-duplicate matching (SYNDICATION_* settings)
         self.syndication_config = syndication_config or syndication.Config()
 
@@ -168,13 +169,16 @@ class Store:
 
     def flush_other_batches(self) -> None:
         """Commit the batches other Stores of this process hold open (see above). A commit
-        that fails is kept on that Store (``failed_batch``) for its owner to report."""
+        that fails is kept on that Store (``failed_batch``: the error and how many story
+        writes it lost, counted before the rollback) for its owner to report."""
         for other in list(_open_batches):
             if other is not self:
+                writes = other.batch_writes
                 try:
                     other.commit_batch()
                 except sqlite3.Error as exc:
-                    other.failed_batch = exc
+                    earlier = other.failed_batch[1] if other.failed_batch else 0
+                    other.failed_batch = (exc, earlier + writes)
 
     def applied_migrations(self) -> list[str]:
         return schema.applied(self.db)

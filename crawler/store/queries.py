@@ -11,6 +11,8 @@ import json
 import sqlite3
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -180,6 +182,15 @@ class Store:
                     earlier = other.failed_batch[1] if other.failed_batch else 0
                     other.failed_batch = (exc, earlier + writes)
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite_utils.Database]:
+        """Every write: first commit the batches other Stores of this process hold open
+        (else this write waits on them until the busy timeout), then one atomic step
+        (a savepoint inside this Store's own open batch)."""
+        self.flush_other_batches()
+        with self.db.atomic() as db:
+            yield db
+
     def applied_migrations(self) -> list[str]:
         return schema.applied(self.db)
 
@@ -300,8 +311,7 @@ class Store:
     @retry_when_locked
     def save_validators(self, items: dict[str, tuple[str | None, str | None]]) -> None:
         now = utcnow()
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             for url, (etag, last_modified) in items.items():
                 db.execute(
                     """INSERT INTO http_validators (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?)
@@ -317,8 +327,7 @@ class Store:
         now = utcnow()
         values = new_story_values(row, now)
         columns = STORY_COLUMNS + DERIVED_COLUMNS
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             rowid = _inserted_rowid(db.execute(
                 f"INSERT INTO stories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [values[c] for c in columns],
@@ -336,8 +345,7 @@ class Store:
         ``scrapy clusters --rebuild`` after mass changes)."""
         now = utcnow()
         values = changed_story_values(row)
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             # the story as it is now, read inside the transaction: a contentless search
             # index is told exactly the values it holds
             found = db.execute("SELECT rowid, title, body_text, content_hash, canonical_url FROM stories WHERE id = ?",
@@ -381,8 +389,7 @@ class Store:
     def record_arrival(self, story_id: str, row: dict, relation: str, run_id: int | None) -> None:
         """A further URL/source a known story arrived from (or the same one again)."""
         now = utcnow()
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", [now, story_id])
             self._upsert_url(db, story_id, row, relation, run_id, now)
             url = row["canonical_url"]
@@ -440,8 +447,7 @@ class Store:
     def refresh_derived(self) -> int:
         """Write the derived time columns and the search index of every story again
         (after ``stories`` was changed by hand, not through this class); the count."""
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             rows = db.execute("SELECT rowid, published_at, date_raw, date_precision, first_seen FROM stories").fetchall()
             for rowid, published_at, date_raw, precision, first_seen in rows:
                 cols = time_columns({"published_at": published_at, "date_raw": date_raw, "date_precision": precision, "first_seen": first_seen})
@@ -454,8 +460,7 @@ class Store:
 
     @retry_when_locked
     def start_run(self, spider: str) -> int:
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             # a run of this spider still marked running did not end cleanly
             db.execute("UPDATE runs SET status = 'interrupted' WHERE spider = ? AND status = 'running'", [spider])
             return _inserted_rowid(db.execute("INSERT INTO runs (spider, started_at, status) VALUES (?, ?, 'running')", [spider, utcnow()]))
@@ -463,8 +468,7 @@ class Store:
     @retry_when_locked
     def record_health_flags(self, run_id: int, source: str, flags) -> None:
         now = utcnow()
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             for flag in flags:
                 db.execute(
                     "INSERT INTO health_flags (run_id, source, check_name, evidence, flagged_at) VALUES (?, ?, ?, ?, ?)",
@@ -478,8 +482,7 @@ class Store:
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], ensure_ascii=False, sort_keys=True, default=str)
         fields.setdefault("finished_at", utcnow())
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             db.execute(
                 f"UPDATE runs SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?",
                 list(fields.values()) + [run_id],
@@ -496,8 +499,7 @@ class Store:
         transaction. Listings are never remembered: they are read every run."""
         now = utcnow()
         kind = outcome_kind(reason) if outcome_url else None
-        self.flush_other_batches()
-        with self.db.atomic() as db:
+        with self._writing() as db:
             db.execute(
                 "INSERT INTO drops (run_id, source, url, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?)",
                 [run_id, source, url, reason, (detail or "")[:2000], now],

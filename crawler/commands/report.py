@@ -14,6 +14,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from .. import report
+from . import settings_of
 
 
 class Command(ScrapyCommand):
@@ -34,5 +35,4 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args:
             raise UsageError("no positional arguments")
-        assert self.settings is not None  # set by Scrapy before run()
-        self.exitcode = report.run(opts.store or self.settings.get("STORE_PATH"), opts)
+        self.exitcode = report.run(opts.store or settings_of(self).get("STORE_PATH"), opts)

@@ -159,6 +159,9 @@ EXTRACT_WORKERS = _cpu_count()
 # Seconds a page's extraction may take in a worker; a slower page is dropped as
 # extraction_timeout (transient: retried by later runs). Not applied with 0 workers.
 EXTRACT_TIMEOUT = 60.0
+# Pages each worker extracts before the pool's workers are replaced (new ones fork from
+# the fork server in milliseconds): bounds what a worker's memory can grow to.
+EXTRACT_WORKER_MAX_PAGES = 500
 
 # --- Hostile input: caps and refusals (crawler/middlewares/limits.py, safety.py) ---
 # Bytes of a page (article, list page, feed, API answer) after decompression;

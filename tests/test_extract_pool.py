@@ -146,6 +146,40 @@ def test_a_stuck_worker_is_killed(pool_crawler, monkeypatch):
     assert not isinstance(other, BaseException) and other.body_text
 
 
+def test_workers_are_replaced_after_their_pages_and_the_queue_goes_on(pool_crawler):
+    """A backlog larger than a worker's page limit: every page is extracted by a fresh
+    generation of workers, none is left waiting (ProcessPoolExecutor's own
+    max_tasks_per_child hangs here on Python 3.11, CPython gh-115634)."""
+    crawler, pool = pool_crawler(EXTRACT_WORKERS=1, EXTRACT_WORKER_MAX_PAGES=2)
+
+    async def run():
+        jobs = [pool.extract(job_of(page())) for _ in range(7)]
+        return await asyncio.wait_for(asyncio.gather(*jobs), 120)
+
+    results = asyncio.run(run())
+    assert len(results) == 7 and all(r.body_text for r in results)
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_STARTS) == 4   # pages 1-2, 3-4, 5-6, 7
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOBS) == 7
+    assert not crawler.stats.get_value(stats_keys.EXTRACT_POOL_CRASHES)
+
+
+def test_pages_queued_behind_a_stuck_worker_run_again(pool_crawler, monkeypatch):
+    """One worker, stuck on a page, with pages queued behind it: the stuck page is
+    dropped, and the queued ones (their executor is discarded with it) still run."""
+    monkeypatch.setattr(extract_pool, "KILL_GRACE_S", 0.5)
+    crawler, pool = pool_crawler(EXTRACT_WORKERS=1, EXTRACT_TIMEOUT=0.5)
+
+    async def run():
+        await pool.extract(job_of(page()))   # the worker up first (its start is not page time)
+        jobs = [pool.extract(job_of(page(mark=STUCK_MARK)))] + [pool.extract(job_of(page())) for _ in range(3)]
+        return await asyncio.wait_for(asyncio.gather(*jobs, return_exceptions=True), 120)
+
+    stuck, *queued = asyncio.run(run())
+    assert isinstance(stuck, ExtractionTimedOut) and "killed" in str(stuck)
+    assert all(not isinstance(r, BaseException) and r.body_text for r in queued), queued
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_TIMEOUTS) == 1
+
+
 # --- end to end ----------------------------------------------------------------
 
 def test_a_crawl_survives_a_worker_crash(tmp_path, mirror_url, monkeypatch):

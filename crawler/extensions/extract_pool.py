@@ -16,10 +16,11 @@ crawl process, in order.
 - **forkserver** start method: the crawl process has threads (the reactor's
   thread pool, alert hooks), which ``fork`` would copy in whatever state they are
   in. The fork server imports the extraction modules once (``PRELOAD``), so a new
-  worker starts in milliseconds. ``max_tasks_per_child`` replaces a worker after
-  ``MAX_TASKS_PER_CHILD`` pages, which bounds what a worker's memory can grow to.
+  worker starts in milliseconds. The workers are replaced after
+  ``EXTRACT_WORKER_MAX_PAGES`` pages each, which bounds what their memory can grow to.
 - **A worker that dies** (a segfault in a C library, the OOM killer) breaks the
-  executor: every job in flight fails with ``BrokenProcessPool``. The executor is
+  executor: every job in flight fails with ``BrokenProcessPool`` (or is woken by the
+  pool, should the executor not settle it). The executor is
   replaced and each of those jobs runs again, alone (new jobs wait meanwhile), so
   an innocent page is not lost; the page that kills its worker a second time,
   alone, raises ``WorkerCrashed`` (dropped ``worker_crashed``, retried next run).
@@ -39,6 +40,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -48,15 +50,13 @@ from scrapy.utils.misc import load_object
 
 from .. import stats_keys
 from ..page_job import PRELOAD, JobTimeout, PageJob, PageResult
+from ..settings import EXTRACT_WORKER_MAX_PAGES as DEFAULT_MAX_PAGES
 from ..settings import EXTRACT_WORKERS as DEFAULT_EXTRACT_WORKERS  # the cores this process may use
 
 logger = logging.getLogger(__name__)
 
-# pages a worker extracts before it is replaced (bounds the memory a worker can grow to;
-# a replacement forks from the fork server with the modules loaded, a few ms)
-MAX_TASKS_PER_CHILD = 500
-# a job whose worker does not answer this long after EXTRACT_TIMEOUT (stuck in C code,
-# where SIGALRM cannot interrupt) gets its worker killed
+# a job whose worker does not answer this long after twice EXTRACT_TIMEOUT (stuck in
+# C code, where SIGALRM cannot interrupt) gets its worker killed
 KILL_GRACE_S = 10.0
 DEFAULT_JOB = "crawler.page_job.run_page_job_timed"
 
@@ -88,92 +88,162 @@ def _exit_with_crawl(lifeline: Connection) -> None:
         os._exit(0)
 
 
+@dataclass(eq=False)
+class _Generation:
+    """One executor and its workers. Replaced whole: after ``pages`` jobs (its workers'
+    memory is then given back), or when a worker crashed or was killed."""
+
+    executor: ProcessPoolExecutor
+    lifeline: Connection            # the write end its workers watch
+    submitted: int = 0
+    in_flight: int = 0              # submitted jobs whose caller still waits
+    warm: bool = False              # a worker has answered (its start-up time is over)
+    retired: bool = False
+    # set when the generation is discarded: its waiting jobs stop waiting (a broken
+    # executor's futures are not always settled: its manager thread may be stuck)
+    broken: asyncio.Event = field(default_factory=asyncio.Event)
+    drained: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def close_lifeline(self) -> None:
+        if not self.lifeline.closed:
+            self.lifeline.close()
+
+
 class _SharedPool:
     """The executor of one process (per worker count and job function), with the
-    bookkeeping that recovers from a crashed worker."""
+    bookkeeping that replaces it: after ``max_pages`` pages per worker, after a crash."""
 
-    def __init__(self, workers: int, job: Callable[[PageJob, float], PageResult]):
+    def __init__(self, workers: int, job: Callable[[PageJob, float], PageResult], max_pages: int):
         self.workers = workers
         self.job = job
+        # pages one generation takes before it is replaced. Not ProcessPoolExecutor's
+        # max_tasks_per_child: on Python 3.11-3.13 the executor then stops handing out
+        # queued jobs once a worker has reached its limit (CPython gh-115634), and the
+        # crawl hangs after that many pages (it did here, at page ~500)
+        self.pages_per_generation = max(1, max_pages) * workers
         self.users = 0
-        self.executor: ProcessPoolExecutor | None = None
-        self.starts = 0
+        self.current: _Generation | None = None
+        self._retired: list[_Generation] = []
         # after a crash, the jobs that were in flight run again one at a time; new jobs
         # wait until they are done (so a page that crashes again is known to be the culprit)
         self._retrying = 0
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._alone = asyncio.Lock()
-        # a worker of the current executor has answered: until then its time may go to
-        # starting the fork server and the workers (seconds on a loaded machine), not to pages
-        self._warm = False
-        self._lifeline: Connection | None = None   # the write end the workers watch
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            lifeline, self._lifeline = context.Pipe(duplex=False)
-            self.executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=_worker_init, initargs=(lifeline,),
-                max_tasks_per_child=MAX_TASKS_PER_CHILD,
-            )
-            self.starts += 1
-            self._warm = False
-            logger.info("extraction pool started: %d worker processes", self.workers)
-        return self.executor
+    def _start(self, stats: Any) -> _Generation:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        watched_end, lifeline = context.Pipe(duplex=False)
+        executor = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_worker_init, initargs=(watched_end,),
+        )
+        stats.inc_value(stats_keys.EXTRACT_POOL_STARTS)   # the crawler whose page needed it
+        logger.info("extraction pool started: %d worker processes", self.workers)
+        return _Generation(executor, lifeline)
 
-    def _discard(self, executor: ProcessPoolExecutor, *, kill: bool = False) -> None:
-        """Stop using a broken (or stuck) executor; the next job starts a new one."""
+    async def _generation(self, stats: Any) -> _Generation:
+        """The generation to submit to: the current one until it has taken its pages;
+        then it is retired (its workers finish their jobs and exit), and the next one
+        starts once the retired one has drained, so no more than ``workers`` processes
+        hold extraction memory at a time."""
+        while True:
+            gen = self.current
+            if gen is not None and gen.submitted < self.pages_per_generation:
+                return gen
+            if gen is not None:
+                self._retire(gen)
+            draining = next((g for g in self._retired if g.in_flight), None)
+            if draining is None:
+                self.current = self._start(stats)
+                return self.current
+            await draining.drained.wait()
+
+    def _retire(self, gen: _Generation) -> None:
+        if self.current is gen:
+            self.current = None
+        gen.retired = True
+        gen.executor.shutdown(wait=False)   # its queued jobs still run
+        if gen.in_flight:
+            self._retired.append(gen)
+        else:
+            self._drained(gen)
+
+    def _drained(self, gen: _Generation) -> None:
+        gen.close_lifeline()
+        gen.drained.set()
+        if gen in self._retired:
+            self._retired.remove(gen)
+
+    def _discard(self, gen: _Generation, *, kill: bool = False) -> None:
+        """Stop using a broken (or stuck) generation; the next job starts a new one."""
+        if gen.broken.is_set():
+            return
+        gen.broken.set()
         if kill:
             # ProcessPoolExecutor has no public way to stop a running job: kill its workers
-            for process in list((getattr(executor, "_processes", None) or {}).values()):
+            for process in list((getattr(gen.executor, "_processes", None) or {}).values()):
                 process.kill()
-        if self.executor is executor:
-            self.executor = None
-            self._close_lifeline()
-        executor.shutdown(wait=False, cancel_futures=True)
+        if self.current is gen:
+            self.current = None
+        gen.executor.shutdown(wait=False, cancel_futures=True)
+        gen.close_lifeline()   # any worker of it still alive exits
 
-    def _close_lifeline(self) -> None:
-        if self._lifeline is not None:
-            self._lifeline.close()
-            self._lifeline = None
-
-    async def _attempt(self, job: PageJob, timeout: float) -> PageResult:
-        executor = self._executor()
+    async def _attempt(self, job: PageJob, timeout: float, stats: Any) -> PageResult:
+        gen = await self._generation(stats)
         try:
-            future: Future = executor.submit(self.job, job, timeout)
+            future: Future = gen.executor.submit(self.job, job, timeout)
         except BrokenProcessPool:
-            self._discard(executor)
+            self._discard(gen)
             raise
+        gen.submitted += 1
+        gen.in_flight += 1
         waiting = asyncio.wrap_future(future)
-        deadline = timeout + KILL_GRACE_S if timeout > 0 else None
-        while True:
-            try:
-                result = await asyncio.wait_for(asyncio.shield(waiting), deadline)
-                self._warm = self._warm or self.executor is executor
-                return result
-            except BrokenProcessPool:
-                self._discard(executor)
-                raise
-            except JobTimeout:
-                self._warm = self._warm or self.executor is executor
-                raise ExtractionTimedOut(f"extraction took longer than {timeout:g} s") from None
-            except TimeoutError:
-                if not future.running() or not self._warm:
+        broken = asyncio.ensure_future(gen.broken.wait())
+        # A job marked running may still wait for a worker: the executor queues one job
+        # more than it has workers. It waits at most one job, which SIGALRM ends at
+        # ``timeout``: a worker silent for two timeouts (and a grace) is stuck in C code.
+        deadline = 2 * timeout + KILL_GRACE_S if timeout > 0 else None
+        try:
+            while True:
+                done, _ = await asyncio.wait({waiting, broken}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
+                if waiting in done and not waiting.cancelled():
+                    try:
+                        result = waiting.result()
+                    except BrokenProcessPool:
+                        self._discard(gen)
+                        raise
+                    except JobTimeout:
+                        gen.warm = True
+                        raise ExtractionTimedOut(f"extraction took longer than {timeout:g} s") from None
+                    gen.warm = True
+                    return result
+                if done or gen.broken.is_set():
+                    # the generation was discarded (another job's worker crashed or was
+                    # killed): this page runs again
+                    raise BrokenProcessPool("the extraction pool was replaced while this page waited")
+                if not future.running() or not gen.warm:
                     # still queued behind other pages, or the workers are still starting:
                     # its time has not started (a later wait gives it the full deadline)
                     continue
                 # the worker does not answer (stuck in C code): kill it; the other jobs
                 # in flight fail with BrokenProcessPool and run again
                 logger.warning("extraction of %s did not stop at its time limit: its worker is killed", job.url)
-                self._discard(executor, kill=True)
+                self._discard(gen, kill=True)
                 raise ExtractionTimedOut(f"extraction took longer than {timeout:g} s (worker killed)") from None
+        finally:
+            broken.cancel()
+            # a result nobody reads any more (the page runs again): read it here, so that
+            # asyncio does not log "exception was never retrieved"
+            waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
+            gen.in_flight -= 1
+            if gen.retired and not gen.in_flight:
+                self._drained(gen)
 
     async def run(self, job: PageJob, timeout: float, stats: Any) -> PageResult:
         await self._quiet.wait()
         try:
-            return await self._attempt(job, timeout)
+            return await self._attempt(job, timeout, stats)
         except BrokenProcessPool:
             stats.inc_value(stats_keys.EXTRACT_POOL_CRASHES)
         self._retrying += 1
@@ -182,7 +252,7 @@ class _SharedPool:
             async with self._alone:
                 stats.inc_value(stats_keys.EXTRACT_POOL_RETRIES)
                 try:
-                    return await self._attempt(job, timeout)
+                    return await self._attempt(job, timeout, stats)
                 except BrokenProcessPool as exc:
                     stats.inc_value(stats_keys.EXTRACT_POOL_CRASHES)
                     raise WorkerCrashed("the extraction worker died on this page (twice; the second time alone)") from exc
@@ -192,11 +262,13 @@ class _SharedPool:
                 self._quiet.set()
 
     def shutdown(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
-            self._close_lifeline()
+        for gen in [*self._retired, *([self.current] if self.current else [])]:
+            gen.executor.shutdown(wait=True, cancel_futures=True)
+            gen.close_lifeline()
+        if self.current is not None:
             logger.info("extraction pool stopped")
+        self.current = None
+        self._retired.clear()
 
 
 _POOLS: dict[tuple[int, str], _SharedPool] = {}
@@ -205,11 +277,13 @@ _POOLS: dict[tuple[int, str], _SharedPool] = {}
 class ExtractionPool:
     """The crawler's handle on the process's extraction pool."""
 
-    def __init__(self, crawler, workers: int, timeout: float, job_path: str = DEFAULT_JOB):
+    def __init__(self, crawler, workers: int, timeout: float, job_path: str = DEFAULT_JOB,
+                 max_pages: int = DEFAULT_MAX_PAGES):
         self.crawler = crawler
         self.workers = workers
         self.timeout = timeout
         self.job_path = job_path
+        self.max_pages = max_pages
         self._pool: _SharedPool | None = None
 
     @classmethod
@@ -218,8 +292,9 @@ class ExtractionPool:
         if workers <= 0:
             raise NotConfigured("EXTRACT_WORKERS=0: pages are extracted in the crawl process")
         # EXTRACT_JOB: the function a worker runs (tests wrap it to inject faults)
-        pool = cls(crawler, workers, crawler.settings.getfloat("EXTRACT_TIMEOUT", 60.0),
-                   crawler.settings.get("EXTRACT_JOB") or DEFAULT_JOB)
+        settings = crawler.settings
+        pool = cls(crawler, workers, settings.getfloat("EXTRACT_TIMEOUT", 60.0), settings.get("EXTRACT_JOB") or DEFAULT_JOB,
+                   settings.getint("EXTRACT_WORKER_MAX_PAGES", DEFAULT_MAX_PAGES))
         crawler.signals.connect(pool.spider_closed, signal=signals.spider_closed)
         return pool
 
@@ -228,7 +303,7 @@ class ExtractionPool:
             key = (self.workers, self.job_path)
             shared = _POOLS.get(key)
             if shared is None:
-                shared = _POOLS[key] = _SharedPool(self.workers, load_object(self.job_path))
+                shared = _POOLS[key] = _SharedPool(self.workers, load_object(self.job_path), self.max_pages)
             shared.users += 1
             self._pool = shared
         return self._pool
@@ -236,16 +311,12 @@ class ExtractionPool:
     async def extract(self, job: PageJob) -> PageResult:
         """The job's result from a worker; raises WorkerCrashed or ExtractionTimedOut."""
         pool = self._shared()
-        starts = pool.starts
         stats = self.crawler.stats
         try:
             result = await pool.run(job, self.timeout, stats)
         except ExtractionTimedOut:
             stats.inc_value(stats_keys.EXTRACT_POOL_TIMEOUTS)
             raise
-        finally:
-            if pool.starts > starts:
-                stats.inc_value(stats_keys.EXTRACT_POOL_STARTS, pool.starts - starts)
         stats.inc_value(stats_keys.EXTRACT_POOL_JOBS)
         stats.inc_value(stats_keys.EXTRACT_POOL_JOB_CPU, result.cpu_s, start=0.0)
         return result

@@ -82,6 +82,13 @@ def connect(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
         # does not always wait for (several crawls opening a new store at once)
         retry_when_locked(db.enable_wal)()
     db.execute("PRAGMA foreign_keys = ON")
+    # WAL with synchronous=NORMAL: a commit no longer waits for fsync (2.3 ms a commit
+    # here, 8 ms on a loaded disk, on the reactor's thread: a duplicate's arrival and a
+    # URL's ledger row are commits of their own). A killed process loses nothing that
+    # was committed; only a power loss or OS crash can roll the store back to an earlier
+    # commit, never corrupt it, and what was rolled back (stories, their URLs' ledger
+    # rows together) is fetched again by the next run. SQLite's recommended WAL setting.
+    db.execute("PRAGMA synchronous = NORMAL")
     # 64 MB page cache instead of SQLite's 2 MB: every stored story adds 48 rows at
     # random places of the syndication index (lsh_bands); with the default cache each
     # costs a page read once the index outgrows it (16.7 ms per story at 1M stories,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest

@@ -27,7 +27,12 @@ stages add up to the total and "extract: the rest" is the chain's own glue. Stag
   ``dateparser.parse`` calls alone; htmldate is inside trafilatura's metadata pass;
 - title; clean: body blocks, sanitizing (nh3), body text;
 - normalize, validate, render (``pipelines/render.py`` → ``crawler/post.py``);
-- fingerprint: syndication ``prepare`` (matching text, shingles) and ``signature`` (MinHash);
+- fingerprint (worker): ``page_job.story_fingerprint`` (matching text, shingles, MinHash),
+  which a crawl with extraction workers runs in the worker (``PageJob.fingerprint``);
+  fingerprint: what is left of syndication ``prepare`` (matching text, shingles) and
+  ``signature`` (MinHash) in the crawl's main process — all of it with ``--in-process``
+  (``EXTRACT_WORKERS=0``: no worker fingerprint), else only the text of stories that have
+  LSH candidates to verify;
 - store: the insert transaction (row, search index, arrival, cluster probes and update).
 
 Times are this process's CPU time by default (``--clock wall`` for elapsed time): the 2-core
@@ -69,8 +74,11 @@ CORPORA = ("fundus-dev", "zh-dev", "gne-pages")
 ORDER = [
     "decode", "parse", "lxml re-parse", "metadata", "site rules", "language", "generic: trafilatura",
     "generic: readability", "generic: our body rules", "date", "date: dateparser", "title", "clean", "extract: the rest",
-    "normalize", "validate", "render", "fingerprint", "store",
+    "fingerprint (worker)", "normalize", "validate", "render", "fingerprint", "store",
 ]
+# the stages a crawl with extraction workers runs in a worker process (the rest, decoding
+# included, in the main process)
+WORKER_STAGES = ORDER[ORDER.index("parse"):ORDER.index("fingerprint (worker)") + 1]
 
 
 class Timers:
@@ -150,6 +158,9 @@ def instrument() -> None:
     def reparse() -> str:
         return "parse" if TIMERS.current() == "parse" else "lxml re-parse"
 
+    def fingerprint_stage() -> str:
+        return "fingerprint (worker)" if TIMERS.current() == "fingerprint (worker)" else "fingerprint"
+
     targets: list[tuple[Any, str, str | Callable[[], str]]] = [
         (article, "parse_html", "parse"),
         (page_metadata, "page_metadata", "metadata"),
@@ -178,8 +189,8 @@ def instrument() -> None:
         (body, "body_blocks", "clean"),
         (body, "sanitize_html", "clean"),
         (body, "body_text", "clean"),
-        (synd_index, "prepare", "fingerprint"),
-        (synd_signature, "signature", "fingerprint"),
+        (synd_index, "prepare", fingerprint_stage),
+        (synd_signature, "signature", fingerprint_stage),
     ]
     for module, name, stage in targets:
         fn = getattr(module, name, None)
@@ -198,11 +209,14 @@ def load_corpus(folder: Path) -> list[tuple[str, str, bytes]]:
     return [(m["id"], m.get("url") or f"http://unknown.invalid/{m['id']}.html", (folder / m["path"]).read_bytes()) for m in manifest]
 
 
-def page_stages(raw: bytes, url: str, store, render, validate_item: Callable, run_id: int) -> dict[str, float]:
-    """One page through decode → extract → normalize → validate → render → store; seconds per stage."""
+def page_stages(raw: bytes, url: str, store, render, validate_item: Callable, run_id: int,
+                worker_fingerprint: bool = True) -> dict[str, float]:
+    """One page through decode → extract (→ the worker's fingerprint) → normalize → validate →
+    render → store; seconds per stage."""
     from crawler.drops import DropStory
     from crawler.extraction.article import extract_article
     from crawler.extraction.decode import decode_html
+    from crawler.page_job import story_fingerprint
     from crawler.sources import source_for_url
     from pipelines.normalize import normalize
     from pipelines.store import story_row
@@ -212,6 +226,7 @@ def page_stages(raw: bytes, url: str, store, render, validate_item: Callable, ru
     result = TIMERS.run("extract: the rest", extract_article, text, url, source=source_for_url(url))
     if result.error:
         return dict(TIMERS.page)
+    fingerprint = TIMERS.run("fingerprint (worker)", story_fingerprint, result) if worker_fingerprint else None
     item = {
         "url": url, "source": "urls", "site": urlsplit(url).hostname, "outlet": result.outlet or urlsplit(url).hostname, "title": result.title,
         "published_at": result.published_at, "date_raw": result.date_raw, "date_stage": result.date_stage,
@@ -225,7 +240,7 @@ def page_stages(raw: bytes, url: str, store, render, validate_item: Callable, ru
     except DropStory:
         return dict(TIMERS.page)
     try:
-        TIMERS.run("store", store.insert_story, story_row(item), run_id)
+        TIMERS.run("store", store.insert_story, story_row(item), run_id, fingerprint=fingerprint)
     except Exception as exc:  # an exact duplicate of a page stored earlier (unique content hash)
         if "UNIQUE" not in str(exc):
             raise
@@ -237,7 +252,7 @@ class _NoStats:
         pass
 
 
-def measure(folder: Path, repeat: int) -> dict:
+def measure(folder: Path, repeat: int, worker_fingerprint: bool = True) -> dict:
     from scrapy.settings import Settings
 
     import crawler.settings as project_settings
@@ -255,7 +270,7 @@ def measure(folder: Path, repeat: int) -> dict:
             store = Store.open(Path(tmp) / f"store-{r}.sqlite")
             run_id = store.start_run("bench")
             for i, (_, url, raw) in enumerate(pages):
-                times = page_stages(raw, url, store, render, validate_item, run_id)
+                times = page_stages(raw, url, store, render, validate_item, run_id, worker_fingerprint)
                 # the fastest repeat of each page counts (the machine is shared)
                 if best[i] is None or sum(times.values()) < sum(best[i].values()):  # type: ignore[union-attr]
                     best[i] = times
@@ -273,7 +288,9 @@ def _p95(values: list[float]) -> float:
 
 def summary(res: dict) -> dict:
     rows = {}
-    for stage, values in [*res["stages"].items(), ("total", res["total"])]:
+    in_worker = [sum(res["stages"][s][i] for s in WORKER_STAGES) for i in range(len(res["total"]))]
+    main = [t - w for t, w in zip(res["total"], in_worker)]
+    for stage, values in [*res["stages"].items(), ("total", res["total"]), ("in a worker", in_worker), ("main process", main)]:
         rows[stage] = {"mean": round(statistics.fmean(values), 2), "median": round(statistics.median(values), 2),
                        "p95": round(_p95(values), 2)}
     return rows
@@ -285,9 +302,9 @@ def table(res: dict) -> str:
     lines = [f"Corpus `{res['corpus']}` ({res['pages']} pages): ms per page ({res['clock']} time)", "",
              "| stage | mean | median | p95 | share of mean |", "|---|---|---|---|---|"]
     for stage, row in rows.items():
-        if stage != "total" and row["mean"] == 0 and row["p95"] == 0:
+        if stage not in ("total", "in a worker", "main process") and row["mean"] == 0 and row["p95"] == 0:
             continue
-        name = f"**{stage}**" if stage == "total" else stage
+        name = f"**{stage}**" if stage == "total" else f"*{stage}*" if stage in ("in a worker", "main process") else stage
         lines.append(f"| {name} | {row['mean']} | {row['median']} | {row['p95']} | {100 * row['mean'] / total_mean:.0f} % |")
     return "\n".join(lines)
 
@@ -300,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                          "language data, trafilatura's) is left out (default %(default)s)")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="cpu: this process's CPU time (steady on a shared machine; leaves out I/O waits); wall: elapsed time")
+    ap.add_argument("--in-process", action="store_true",
+                    help="as EXTRACT_WORKERS=0: no fingerprint from the (emulated) worker, the store computes it all")
     ap.add_argument("--json", dest="json_out", help="write the per-corpus summaries as JSON (- for stdout)")
     a = ap.parse_args(argv)
     TIMERS.clock = time.process_time if a.clock == "cpu" else time.perf_counter
@@ -312,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     instrument()
     out = []
     for folder in present:
-        res = measure(folder, max(1, a.repeat))
+        res = measure(folder, max(1, a.repeat), worker_fingerprint=not a.in_process)
         print(table(res) + "\n", flush=True)
         out.append({"corpus": res["corpus"], "pages": res["pages"], "clock": res["clock"], "ms_per_page": summary(res)})
     if a.json_out:

@@ -35,3 +35,7 @@ class ArticleItem(scrapy.Item):
     content_hash = scrapy.Field()
     post = scrapy.Field()
     verdict = scrapy.Field()         # dedupe: new or changed:<story id>
+    # derived, not stored nor rendered: syndication.fingerprint(title, body_text) computed by an
+    # extraction worker (crawler/page_job.py); the store pipeline hands it to the store
+    # (used only when it is of the stored text) and removes it from the item
+    syndication_fingerprint = scrapy.Field()

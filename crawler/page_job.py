@@ -1,8 +1,11 @@
 """One article page's CPU-bound work, as a pure function a worker process can run.
 
 ``run_page_job(PageJob) -> PageResult``: the extraction chain
-(``extract_article``, which gives the body's plain text too) and — for a source
-with continuation pages — the scan of the page's links for the next page.
+(``extract_article``, which gives the body's plain text too), — for a source
+with continuation pages — the scan of the page's links for the next page, and
+(``PageJob.fingerprint``, set when the job runs in a worker) the syndication
+fingerprint of the story the store would hold (MinHash: about 3–6 ms a page, the
+store's costliest step; the store uses it when the texts match, else computes it).
 The spider builds the job from the response (text, URL, encoding) and what it
 knows (source name, fetch time, hints, zone); ``crawler/extensions/extract_pool.py``
 runs it in a pool of worker processes, or the spider calls it in-process
@@ -35,11 +38,13 @@ from parsel import Selector
 from w3lib.html import get_base_url
 
 from .extraction.options import Hints
+from .extraction.text import normalize_space
 from .sources import DECLARED, SourceDecl
 from .urls import canonicalize
 
 if TYPE_CHECKING:
     from .extraction.article import Extraction
+    from .syndication import Fingerprint
 
 # TRS CMS pagers are written by script: createPageHTML(<pages>, <current index>, …)
 _SCRIPT_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,")
@@ -50,7 +55,7 @@ _SCRIPT_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,")
 # that does not import is skipped by the forkserver.
 PRELOAD = [
     "crawler.page_job", "crawler.extraction.generic", "crawler.extraction.dates", "crawler.extraction.page_metadata",
-    "trafilatura", "htmldate", "dateparser", "lxml.html", "parsel", "w3lib.html",
+    "trafilatura", "htmldate", "dateparser", "lxml.html", "parsel", "w3lib.html", "crawler.syndication", "datasketch",
 ]
 
 
@@ -73,6 +78,9 @@ class PageJob:
     continuation: str | None = None
     page: int = 1
     selector_type: str = "html"         # what Scrapy's response.css would parse the text as
+    # compute the story's syndication fingerprint: in a worker process, where it costs the
+    # crawl's main process nothing (in-process the store computes it, for stored stories only)
+    fingerprint: bool = False
 
 
 @dataclass
@@ -81,6 +89,8 @@ class PageResult:
     has_next_page: bool = False         # the continuation page is linked or announced
     malformed_links: int = 0            # links of the scan that could not be parsed (a stat)
     cpu_s: float = 0.0                  # CPU seconds the job took where it ran
+    # syndication.fingerprint(stored title, body_text) of a one-page article (see story_fingerprint)
+    fingerprint: Fingerprint | None = None
 
     @property
     def body_text(self) -> str:
@@ -134,7 +144,19 @@ def run_page_job(job: PageJob, declaration: SourceDecl | None = None) -> PageRes
     if job.continuation and (job.page == 1 or result.body_html):
         links, out.malformed_links = page_links(job.html, job.url, job.encoding, job.selector_type)
         out.has_next_page = has_next_article_page(job.html, links, job.continuation, job.page)
+    if job.fingerprint and job.page == 1 and not out.has_next_page:
+        out.fingerprint = story_fingerprint(result)
     return _timed(out, started)
+
+
+def story_fingerprint(result: Extraction) -> Fingerprint:
+    """The syndication fingerprint of the story a one-page article becomes: of the title and
+    body text the store will hold — the title as the normalize pipeline writes it
+    (``normalize_space``), the body text as extracted (the item's ``body_text``). A
+    multi-page article's text is joined later: it gets none."""
+    from .syndication import fingerprint
+
+    return fingerprint(normalize_space(result.title), result.body_text or "")
 
 
 def _timed(out: PageResult, started: float) -> PageResult:

@@ -128,3 +128,7 @@ STORE_BATCHES = "store/batch_count"          # transactions committed by the sto
 SYNDICATION_NEW_CLUSTERS = "syndication/new_cluster_count"
 SYNDICATION_COPIES = "syndication/copy_count"
 SYNDICATION_MERGED = "syndication/merged_count"
+# the story's MinHash came from an extraction worker (PageResult.fingerprint), not the store
+SYNDICATION_PRECOMPUTED = "syndication/precomputed_signature_count"
+# a worker's fingerprint was not of the stored text (a pipeline changed title or body): recomputed
+SYNDICATION_STALE_FINGERPRINT = "syndication/stale_fingerprint_count"

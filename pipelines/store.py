@@ -67,6 +67,10 @@ def syndication_counts(assignment, *, new_story: bool) -> dict[str, int]:
         counts[key] = 1
     if assignment.merged_clusters:
         counts[stats_keys.SYNDICATION_MERGED] = len(assignment.merged_clusters)
+    if assignment.signature_from == "worker":
+        counts[stats_keys.SYNDICATION_PRECOMPUTED] = 1
+    elif assignment.signature_from == "stale":
+        counts[stats_keys.SYNDICATION_STALE_FINGERPRINT] = 1
     return counts
 
 
@@ -138,15 +142,17 @@ class StorePipeline(StoreComponent):
         ctx = self.run_context
         row = story_row(dict(item))
         verdict = item.get("verdict") or "new"
+        # computed by an extraction worker; transport only (no column, no export)
+        fingerprint = item.pop("syndication_fingerprint", None)
         if self.batch_size > 1:
             ctx.store.begin_batch()
         try:
             # the store puts the story in its syndication cluster in the same transaction
             if verdict.startswith("changed:"):
-                assignment = ctx.store.update_story(verdict.split(":", 1)[1], row, ctx.run_id)
+                assignment = ctx.store.update_story(verdict.split(":", 1)[1], row, ctx.run_id, fingerprint=fingerprint)
                 self.stats.inc_value(stats_keys.STORE_UPDATED)
             else:
-                assignment = ctx.store.insert_story(row, ctx.run_id)
+                assignment = ctx.store.insert_story(row, ctx.run_id, fingerprint=fingerprint)
                 self.stats.inc_value(stats_keys.STORE_STORED)
         except sqlite3.IntegrityError as exc:
             # e.g. the same story stored by a concurrent process a moment ago

@@ -238,8 +238,18 @@ def test_workers_store_what_the_crawl_process_stores(tmp_path, mirror_url):
             rows(store, f"SELECT {columns}, title_stage, date_precision FROM stories WHERE source != 'eastmoney' ORDER BY id"),
             rows(store, "SELECT source, url, reason FROM drops WHERE source != 'eastmoney' ORDER BY source, url, reason"),
             rows(store, "SELECT spider, stats FROM runs ORDER BY spider"),
+            # the syndication index: the workers' fingerprints (MinHash, bands) are what the
+            # store computes in-process (not ts: an undated story's is its crawl time)
+            rows(store, "SELECT g.story_id, g.minhash, g.length, g.outlet, g.named_source, b.band, b.hash "
+                        "FROM story_signatures g JOIN stories s ON s.id = g.story_id JOIN lsh_bands b ON b.sig_id = g.sig_id "
+                        "WHERE s.source != 'eastmoney' ORDER BY g.story_id, b.band"),
         )
-    stories, drops, runs = found[2]
+    assert found[2][3] == found[0][3]
+    precomputed = {w: sum(json.loads(r["stats"]).get(stats_keys.SYNDICATION_PRECOMPUTED, 0) for r in found[w][2]) for w in (0, 2)}
+    stale = sum(json.loads(r["stats"]).get(stats_keys.SYNDICATION_STALE_FINGERPRINT, 0) for w in (0, 2) for r in found[w][2])
+    # in-process the store computes every signature; with workers, each one-page article's came with it
+    assert precomputed[0] == 0 and precomputed[2] > 0 and stale == 0
+    stories, drops, runs, _ = found[2]
     assert len(stories) >= 30
     for mine, theirs in zip(stories, found[0][0]):
         assert {k: (v, theirs[k]) for k, v in mine.items() if v != theirs[k]} == {}, mine["id"]

@@ -38,6 +38,7 @@ from .base import BaseNewsSpider
 
 if TYPE_CHECKING:
     from ..extraction.article import Extraction
+    from ..syndication import Fingerprint
 
 MAX_ARTICLE_PAGES = 20
 
@@ -50,6 +51,7 @@ class PartialArticle:
     result: Extraction
     bodies: list[str] = field(default_factory=list)
     encoding: str | None = None
+    fingerprint: Fingerprint | None = None   # of page 1's text, computed by a worker: one-page articles only
 
 
 # what a callback returns for a page dropped for a transient reason (see _outcome)
@@ -297,6 +299,8 @@ class NewsSpider(BaseNewsSpider):
         # travel by name: such pages are extracted here
         if pool is None or (source is not None and DECLARED.get(source.name) is not source):
             return run_page_job(job, source)
+        # the store's costliest step, done where it costs the crawl's main process nothing
+        job.fingerprint = True
         try:
             return await pool.extract(job)
         except WorkerCrashed as exc:
@@ -331,7 +335,8 @@ class NewsSpider(BaseNewsSpider):
         if result.error:
             self.record_failure(response.url, "extraction_failed", result.error, kind="article", article_url=response.meta.get("article_url"))
             return None
-        partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding)
+        partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding,
+                                 fingerprint=job.fingerprint)
         return self._next_page_or_item(job, partial, hints, source)
 
     async def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
@@ -401,6 +406,7 @@ class NewsSpider(BaseNewsSpider):
             extractor=result.extractor + (f"+{len(partial.bodies)}pages" if len(partial.bodies) > 1 else ""),
             encoding=partial.encoding,
             fetched_at=self.now().isoformat(timespec="seconds"),
+            syndication_fingerprint=partial.fingerprint if len(partial.bodies) == 1 else None,
         )
 
     @staticmethod

@@ -321,9 +321,12 @@ class Store:
                 )
 
     @retry_when_locked
-    def insert_story(self, row: dict, run_id: int | None) -> syndication.Assignment:
+    def insert_story(self, row: dict, run_id: int | None, *,
+                     fingerprint: syndication.Fingerprint | None = None) -> syndication.Assignment:
         """Store a new story and put it in its syndication cluster, in one
-        transaction (a story is never stored without a cluster_id)."""
+        transaction (a story is never stored without a cluster_id). ``fingerprint``:
+        ``syndication.fingerprint`` of the row's title and body text, computed
+        elsewhere (see ``syndication.assign``)."""
         now = utcnow()
         values = new_story_values(row, now)
         columns = STORY_COLUMNS + DERIVED_COLUMNS
@@ -332,13 +335,14 @@ class Store:
                 f"INSERT INTO stories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 [values[c] for c in columns],
             ))
-            assignment = self._write_story_step(db, row["id"], rowid, None, row, run_id, now)
+            assignment = self._write_story_step(db, row["id"], rowid, None, row, run_id, now, fingerprint)
         if self.in_batch:
             self.batch_writes += 1
         return assignment
 
     @retry_when_locked
-    def update_story(self, story_id: str, row: dict, run_id: int | None) -> syndication.Assignment:
+    def update_story(self, story_id: str, row: dict, run_id: int | None, *,
+                     fingerprint: syndication.Fingerprint | None = None) -> syndication.Assignment:
         """The same page with new content: the story row takes the new content,
         the change is recorded in ``story_changes``, and the story is matched
         again (it may join or merge clusters; a cluster is never split — run
@@ -364,18 +368,20 @@ class Store:
             if row.get("published_at") and old_canonical and old_canonical != row["canonical_url"]:
                 # an undated story taken over by a dated page of the same text: its date is found
                 db.execute("DELETE FROM url_outcomes WHERE canonical_url = ?", [old_canonical])
-            assignment = self._write_story_step(db, story_id, rowid, (old_title, old_body), row, run_id, now)
+            assignment = self._write_story_step(db, story_id, rowid, (old_title, old_body), row, run_id, now, fingerprint)
         if self.in_batch:
             self.batch_writes += 1
         return assignment
 
     def _write_story_step(self, db: sqlite_utils.Database, story_id: str, rowid: int, indexed: tuple[str | None, str | None] | None,
-                          row: dict, run_id: int | None, now: str) -> syndication.Assignment:
+                          row: dict, run_id: int | None, now: str,
+                          fingerprint: syndication.Fingerprint | None = None) -> syndication.Assignment:
         """What every story write does after its row is written, in the same transaction:
         the search index (``indexed``: the title and body it held before, None for a new
         story), the URL it arrived from, its settled outcome and its syndication cluster.
         The cluster is assigned from the row as stored, read back — exactly what
-        ``syndication.rebuild`` reads, so a rebuild replays the crawl."""
+        ``syndication.rebuild`` reads, so a rebuild replays the crawl; a ``fingerprint``
+        counts only when it is of that row's title and body text."""
         if indexed is not None:
             fts.unindex_story(db, rowid, *indexed)
         fts.index_story(db, rowid, row.get("title"), row.get("body_text"))
@@ -383,7 +389,7 @@ class Store:
         self._settle_stored(db, row, now)
         story = dict(zip(MATCHING_COLUMNS, db.execute(
             f"SELECT {', '.join(MATCHING_COLUMNS)} FROM stories WHERE rowid = ?", [rowid]).fetchone()))
-        return syndication.assign(db, story, self.syndication_config)
+        return syndication.assign(db, story, self.syndication_config, precomputed=fingerprint)
 
     @retry_when_locked
     def record_arrival(self, story_id: str, row: dict, relation: str, run_id: int | None) -> None:

@@ -39,6 +39,11 @@ API for the integrator (store / pipeline / export)
              origin_story_id, similarity, lag_minutes, candidates)`: stats keys like
              `syndication/new_cluster`, `syndication/joined`, `syndication/merged` come from it.
              Call it only for stored stories, not for exact duplicates (arrivals).
+             `assign(..., precomputed=fingerprint(title, body_text))`: the signature (MinHash,
+             bands) and the body's named source computed beforehand — by an extraction
+             worker process (crawler/page_job.py), off the crawl's main process. Used only
+             when its `inputs` digest is that of the stored title and body text; otherwise
+             (absent: EXTRACT_WORKERS=0, rebuilds; or of other text) assign computes them.
     command: `rebuild(conn, cfg)` empties the four tables and replays every stored story in
              arrival order (first_seen, then the order they were indexed in: first_seen has
              whole seconds; then published_at, id); the result equals the incremental one (`snapshot(conn)` compares both; tested). Neither function commits.
@@ -59,13 +64,29 @@ Not handled here: a changed story (re-crawl) is re-indexed and may join/merge cl
 cluster is never split; run `rebuild` after mass changes.
 """
 
-from .index import Assignment, Config, Prepared, Verdict, assign, candidates, choose_origin, prepare, rebuild, snapshot, verify
+from .index import (
+    Assignment,
+    Config,
+    Fingerprint,
+    Prepared,
+    Verdict,
+    assign,
+    candidates,
+    choose_origin,
+    fingerprint,
+    inputs_key,
+    prepare,
+    rebuild,
+    snapshot,
+    verify,
+)
 from .schema import all_ddl, clusters_ddl, create_all, index_ddl, stories_columns_ddl
 from .signature import NUM_PERM, Signature, signature
 from .text import clean_body, clean_title, figures, matching_text, named_source, shingles
 
 __all__ = [
-    "Assignment", "Config", "Prepared", "Verdict", "assign", "candidates", "choose_origin", "prepare",
+    "Assignment", "Config", "Fingerprint", "Prepared", "Verdict", "assign", "candidates", "choose_origin", "fingerprint",
+    "inputs_key", "prepare",
     "rebuild", "snapshot", "verify", "all_ddl", "clusters_ddl", "create_all", "index_ddl",
     "stories_columns_ddl", "NUM_PERM", "Signature", "signature", "clean_body", "clean_title",
     "figures", "matching_text", "named_source", "shingles",

@@ -7,6 +7,7 @@ story (the story row must already be in `stories`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections import Counter
@@ -14,10 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .signature import signature
 from .text import figures, matching_text, named_source, shingles
+
+if TYPE_CHECKING:
+    from .signature import Signature
 
 CHINA_TZ = timezone(timedelta(hours=8))
 
@@ -81,6 +85,9 @@ class Assignment:
     similarity: float = 1.0          # containment between this story and the origin
     lag_minutes: int | None = 0      # minutes after the origin's publication
     candidates: int = 0              # LSH candidates looked at
+    # where the MinHash came from: "worker" (a Fingerprint of the same text), "store"
+    # (computed here), "stale" (a Fingerprint of another text was given: computed here)
+    signature_from: str = "store"
 
 
 def parse_ts(value: Any) -> int | None:
@@ -130,6 +137,44 @@ def _prepare(story_id, title, body_text, published_at, first_seen, outlet, named
         named_source=story.get("named_source") or named_source(story.get("body_text")),
         lead=matching_text(story.get("body_text"), None),
     )
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What `assign` computes of a new story's text that does not need the store: the
+    signature (MinHash, length, band keys) and the source the body names. A worker process
+    computes it (`fingerprint`, crawler/page_job.py) so that the crawl's one main process
+    does not; `assign` uses it only when `inputs` says it was computed from the very title
+    and body text the store holds, else computes all itself. Small and picklable (no numpy):
+    about 1.4 KB."""
+    inputs: str                          # inputs_key(title, body_text) it was computed from
+    minhash: bytes                       # NUM_PERM little-endian uint32: the stored blob
+    length: int                          # shingles of the matching text
+    bands: tuple[tuple[int, int], ...]   # (band number, band hash), full and lead bands
+    named_source: str | None             # named_source(body_text)
+
+    def minhash_blob(self) -> bytes:     # as Signature.minhash_blob: _index takes either
+        return self.minhash
+
+
+def inputs_key(title: str | None, body_text: str | None) -> str:
+    """A digest of the two texts the signature depends on (None reads as "", as every
+    matching function does). Cheap next to the signature: 10 µs for 10 KB."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (title or "", body_text or ""):
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def fingerprint(title: str | None, body_text: str | None) -> Fingerprint:
+    """The Fingerprint of a story with this title and body text: exactly what `assign`
+    computes from the stored row (`prepare`, then `signature`), nothing else."""
+    text = matching_text(body_text, title)
+    sig = signature(text, shingles(text), matching_text(body_text, None))
+    return Fingerprint(inputs=inputs_key(title, body_text), minhash=sig.minhash_blob(), length=sig.length,
+                       bands=sig.bands, named_source=named_source(body_text))
 
 
 def _comparable_figures(text: str) -> list[str]:
@@ -200,18 +245,19 @@ def candidates(conn: sqlite3.Connection, bands) -> list[int]:
     return sorted(found)
 
 
-def _index(conn: sqlite3.Connection, prep: Prepared, sig) -> int:
-    row = conn.execute("SELECT sig_id FROM story_signatures WHERE story_id = ?", (prep.story_id,)).fetchone()
+def _index(conn: sqlite3.Connection, story_id: str, ts: int | None, outlet: str | None, named: str | None,
+           sig: Signature | Fingerprint) -> int:
+    row = conn.execute("SELECT sig_id FROM story_signatures WHERE story_id = ?", (story_id,)).fetchone()
     if row:   # a changed story is indexed again under its old sig_id
         conn.execute("DELETE FROM lsh_bands WHERE sig_id = ?", (row[0],))
         conn.execute(
             "UPDATE story_signatures SET minhash=?, length=?, ts=?, outlet=?, named_source=? WHERE sig_id=?",
-            (sig.minhash_blob(), sig.length, prep.ts, prep.outlet, prep.named_source, row[0]))
+            (sig.minhash_blob(), sig.length, ts, outlet, named, row[0]))
         sig_id = row[0]
     else:
         sig_id = conn.execute(
             "INSERT INTO story_signatures (story_id, minhash, length, ts, outlet, named_source) VALUES (?,?,?,?,?,?)",
-            (prep.story_id, sig.minhash_blob(), sig.length, prep.ts, prep.outlet, prep.named_source)).lastrowid
+            (story_id, sig.minhash_blob(), sig.length, ts, outlet, named)).lastrowid
     conn.executemany("INSERT INTO lsh_bands (band, hash, sig_id) VALUES (?,?,?)",
                      [(b, h, sig_id) for b, h in sig.bands])
     return sig_id
@@ -245,7 +291,8 @@ def choose_origin(members: list[tuple[str, int | None, str | None, str | None]])
     return order[0][0]
 
 
-def assign(db, story: Mapping[str, Any], cfg: Config | None = None, *, at: str | None = None) -> Assignment:
+def assign(db, story: Mapping[str, Any], cfg: Config | None = None, *, at: str | None = None,
+           precomputed: Fingerprint | None = None) -> Assignment:
     """Index one stored story and put it in a cluster: a new one, the one its verified
     near-duplicates are in, or — when they are in several — the earliest of those, into
     which the others are merged (recorded in `cluster_merges`). Updates the story's
@@ -253,44 +300,65 @@ def assign(db, story: Mapping[str, Any], cfg: Config | None = None, *, at: str |
 
     `story` needs id, title, body_text, published_at, first_seen, outlet. `at` is the time
     written to clusters.last_changed / cluster_merges.merged_at (default: the story's
-    first_seen, so that a rebuild writes what the crawl wrote)."""
+    first_seen, so that a rebuild writes what the crawl wrote). `precomputed`: the story's
+    `fingerprint`, computed elsewhere (a worker process); used only when it is of this
+    story's title and body text, else ignored (the result is the same either way)."""
     cfg = cfg or Config()
     conn = _conn(db)
     store = _Store(conn, cfg)
     t = cfg.stories_table
     at = at or story.get("first_seen") or datetime.now(timezone.utc).isoformat(timespec="seconds")
-    prep = prepare(story)
-    sig = signature(prep.text, prep.shingles, prep.lead)
+    story_id, ts, outlet = story["id"], story_time(story), story.get("outlet")
+    fp = precomputed
+    if fp is not None and fp.inputs != inputs_key(story.get("title"), story.get("body_text")):
+        fp = None
+    prep: Prepared | None = None
+
+    def prepared() -> Prepared:
+        # the matching text and shingles: with a fingerprint, only when there is something
+        # to verify (prepare's cache keeps them for the copies that arrive later)
+        nonlocal prep
+        if prep is None:
+            prep = prepare(story)
+        return prep
+
+    sig: Signature | Fingerprint
+    if fp is not None:
+        sig, named = fp, story.get("named_source") or fp.named_source
+    else:
+        p = prepared()
+        sig, named = signature(p.text, p.shingles, p.lead), p.named_source
 
     cand_ids = [c for c in candidates(conn, sig.bands)]
     matched: list[tuple[str, str | None, Verdict]] = []
     if cand_ids:
-        lo = None if prep.ts is None else prep.ts - cfg.window_days * 86400
-        hi = None if prep.ts is None else prep.ts + cfg.window_days * 86400
+        lo = None if ts is None else ts - cfg.window_days * 86400
+        hi = None if ts is None else ts + cfg.window_days * 86400
         rows = []
         for i in range(0, len(cand_ids), 500):
             chunk = cand_ids[i:i + 500]
             rows += conn.execute(
                 f"SELECT story_id, ts FROM story_signatures WHERE sig_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
         # The window is checked on the index row before any story text is read.
-        ids = [sid for sid, ts in rows if sid != prep.story_id
-               and (ts is None or lo is None or lo <= ts <= hi)]
+        ids = [sid for sid, cts in rows if sid != story_id
+               and (cts is None or lo is None or lo <= cts <= hi)]
         for sid, row in sorted(store.story_rows(ids).items()):
-            v = verify(prep, prepare(row), cfg)
+            v = verify(prepared(), prepare(row), cfg)
             if v.same:
                 matched.append((sid, row["cluster_id"], v))
-    _index(conn, prep, sig)
+    _index(conn, story_id, ts, outlet, named, sig)
 
     clusters = sorted({c for _, c, _ in matched if c})
-    result = Assignment(story_id=prep.story_id, cluster_id=prep.story_id, is_new_cluster=not clusters,
-                        matched_stories=[s for s, _, _ in matched], candidates=len(cand_ids))
+    result = Assignment(story_id=story_id, cluster_id=story_id, is_new_cluster=not clusters,
+                        matched_stories=[s for s, _, _ in matched], candidates=len(cand_ids),
+                        signature_from="worker" if fp is not None else "stale" if precomputed is not None else "store")
     if not clusters:
         conn.execute(f"UPDATE {t} SET cluster_id = ?, similarity_to_origin = 1.0, lag_minutes = 0 WHERE id = ?",
-                     (prep.story_id, prep.story_id))
+                     (story_id, story_id))
         conn.execute(
             "INSERT OR REPLACE INTO clusters (id, origin_story_id, first_published, stories, outlets, last_changed) "
-            "VALUES (?,?,?,?,?,?)", (prep.story_id, prep.story_id, _iso(prep.ts), 1, 1 if prep.outlet else 0, at))
-        result.origin_story_id = prep.story_id
+            "VALUES (?,?,?,?,?,?)", (story_id, story_id, _iso(ts), 1, 1 if outlet else 0, at))
+        result.origin_story_id = story_id
         return result
 
     # The surviving cluster is the one whose story was published first (ties: smallest id).
@@ -305,12 +373,12 @@ def assign(db, story: Mapping[str, Any], cfg: Config | None = None, *, at: str |
         moved = conn.execute(f"UPDATE {t} SET cluster_id = ? WHERE cluster_id = ?", (target, cid)).rowcount
         conn.execute("DELETE FROM clusters WHERE id = ?", (cid,))
         conn.execute("INSERT INTO cluster_merges (into_cluster, from_cluster, story_id, stories_moved, merged_at) "
-                     "VALUES (?,?,?,?,?)", (target, cid, prep.story_id, moved, at))
+                     "VALUES (?,?,?,?,?)", (target, cid, story_id, moved, at))
         result.merged_clusters.append(cid)
-    conn.execute(f"UPDATE {t} SET cluster_id = ? WHERE id = ?", (target, prep.story_id))
+    conn.execute(f"UPDATE {t} SET cluster_id = ? WHERE id = ?", (target, story_id))
     result.cluster_id = target
     old_origin = conn.execute("SELECT origin_story_id FROM clusters WHERE id = ?", (target,)).fetchone()[0]
-    origin, sim, lag = _refresh(conn, store, target, prep, old_origin, bool(result.merged_clusters), at)
+    origin, sim, lag = _refresh(conn, store, target, prepared(), old_origin, bool(result.merged_clusters), at)
     result.origin_story_id, result.similarity, result.lag_minutes = origin, sim, lag
     return result
 

@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 import trafilatura
@@ -162,7 +163,7 @@ CHINESE_SETTINGS: dict = {
 OTHER_FORMATTING = True
 OTHER_IMAGES = False
 # htmldate (trafilatura's date library, run inside its metadata step) keeping time and offset
-DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 OTHER_SETTINGS: dict = {
     "fast": False, "with_metadata": True, "include_images": OTHER_IMAGES, "include_formatting": OTHER_FORMATTING,
     "include_links": False, "include_tables": True,

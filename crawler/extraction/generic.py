@@ -175,7 +175,10 @@ OTHER_SETTINGS: dict = {
 # the same extraction without its metadata pass (~7 of ~29 ms a page on fundus-dev: author,
 # site name, categories, license … which we never read): used when our own chain already has
 # the title, htmldate then runs alone when its date could still count (``htmldate_date``)
-OTHER_BODY_SETTINGS: dict = {**OTHER_SETTINGS, "with_metadata": False}
+OTHER_BODY_SETTINGS: dict = {**OTHER_SETTINGS, "with_metadata": False,
+                             # comments out, their tails kept, in trafilatura's own copy of the tree
+                             # (see trafilatura_document)
+                             "prune_xpath": "//comment()|//processing-instruction()"}
 
 
 def run_trafilatura(tree: etree._Element, url: str, settings: dict, *, chinese: bool = False) -> TrafilaturaResult | None:
@@ -505,13 +508,17 @@ def trafilatura_document(root: etree._Element, url: str, *, title_known: bool = 
     htmldate runs alone, only when ``date_wanted`` (the caller may already hold a date that
     htmldate's could not change); the result's ``title`` is then None. The outcome is the same
     as the full pass's: the metadata pass reads the tree and does not steer the extraction."""
-    if any(True for _ in root.iter(etree.Comment, etree.ProcessingInstruction)):
+    # (without a URL, trafilatura's would come from the metadata)
+    metadata_pass = not title_known or not url
+    if (metadata_pass or date_wanted) and any(True for _ in root.iter(etree.Comment, etree.ProcessingInstruction)):
         # comments out, their tails kept: trafilatura drops a comment's tail with it (`<!-- -->`
         # before a link cuts the sentence); its own parser never keeps comments. A copy:
-        # the tree is the caller's (a page without comments is handed on as it is)
+        # the tree is the caller's (a page without comments is handed on as it is). Without
+        # metadata pass or htmldate, trafilatura's ``prune_xpath`` does the same in the copy it
+        # makes anyway (OTHER_BODY_SETTINGS; its pruning keeps tails), saving this one
         root = copy.deepcopy(root)
         etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
-    if not title_known or not url:  # (without a URL, trafilatura's would come from the metadata)
+    if metadata_pass:
         return run_trafilatura(root, url, OTHER_SETTINGS)
     doc = run_trafilatura(root, url, OTHER_BODY_SETTINGS)
     if doc is not None and date_wanted:  # (no document: the full pass gave no date either)

@@ -142,6 +142,7 @@ def test_trafilatura_without_its_metadata_pass_gives_the_same_body_and_date():
     assert full is not None and lean is not None and bare is not None
     assert full.date and lean.date == full.date and bare.date is None
     assert full.title and lean.title is None
+    assert all(doc.body is not None for doc in (full, lean, bare))
     bodies = {etree.tostring(doc.body) for doc in (full, lean, bare) if doc.body is not None}
     assert len(bodies) == 1
     # the comment goes, its tail stays (trafilatura alone would cut the sentence), in both ways

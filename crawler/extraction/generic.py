@@ -489,8 +489,8 @@ def htmldate_date(root: etree._Element, url: str) -> str | None:
         meta = examine_meta(root)
         try:
             meta = extract_meta_json(root, meta)
-        except Exception:  # trafilatura's JSON-LD reader fails on some pages; it ignores that too
-            pass
+        except Exception as exc:  # trafilatura's JSON-LD reader fails on some pages; its pass goes on too
+            logger.warning("trafilatura's JSON-LD metadata failed on %s: %s: %s", url, type(exc).__name__, exc)
         page_url = meta.url or extract_url(root, url or None)
         found = htmldate.find_date(root, url=page_url, **DATE_PARAMS)
     except Exception as exc:  # as for trafilatura: a missing opinion, not a crash

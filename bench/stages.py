@@ -20,11 +20,11 @@ stages add up to the total and "extract: the rest" is the chain's own glue. Stag
 - metadata: JSON-LD, Open Graph, meta tags, script dates (``page_metadata``, ``script_date``);
 - site rules: a declared source's templates (``_apply_site_rules``, without the date and the
   cleaning it calls); language: visible text and its language;
-- generic: trafilatura (body, or the full extraction with its metadata for non-Chinese
-  pages, htmldate included), readability (the second opinion), our body rules (the rest of
+- generic: trafilatura (body, or the full extraction for non-Chinese pages, with htmldate
+  or, for a page without a title of ours, its metadata pass), readability (the second opinion), our body rules (the rest of
   ``generic.extract``: blocks, boilerplate, choosing);
 - date: every date finder of ``crawler.extraction.dates`` and ``generic``; dateparser: the
-  ``dateparser.parse`` calls alone; htmldate is inside trafilatura's metadata pass;
+  ``dateparser.parse`` calls alone; htmldate is in the trafilatura stage;
 - title; clean: body blocks, sanitizing (nh3), body text;
 - normalize, validate, render (``pipelines/render.py`` → ``crawler/post.py``);
 - fingerprint (worker): ``page_job.story_fingerprint`` (matching text, shingles, MinHash),

@@ -113,6 +113,74 @@ def test_readability_runs_only_on_a_doubtful_answer(monkeypatch):
     assert len(calls) == 1
 
 
+
+# --- trafilatura's metadata pass, only when its answer could count ----------------------
+
+EN_PROSE = ("The council met on Tuesday evening and voted to extend the library's opening hours, "
+            "after months of debate about the cost of staff and heating in the winter. ")
+
+
+def _english_page(head: str = "", comment: str = "<!-- ad slot -->") -> str:
+    body = "".join(f"<p>{EN_PROSE}Paragraph {i}.</p>" for i in range(6))
+    return (f"<html><head><title>Council extends library hours - The Gazette</title>{head}</head><body>"
+            f"<h1>Council extends library hours</h1><article>{body}"
+            f"<p>Read the {comment}<a href='/report'>full report</a> online, said the clerk.</p>"
+            f"</article><footer>Published 2024-03-05</footer></body></html>")
+
+
+def test_trafilatura_without_its_metadata_pass_gives_the_same_body_and_date():
+    from lxml import etree
+
+    from crawler.extraction.article import parse_html
+
+    url = "https://gazette.example.com/news/library-hours"
+    root = parse_html(_english_page())
+    before = etree.tostring(root)
+    full = generic.trafilatura_document(root, url)
+    lean = generic.trafilatura_document(root, url, title_known=True, date_wanted=True)
+    bare = generic.trafilatura_document(root, url, title_known=True, date_wanted=False)
+    assert full is not None and lean is not None and bare is not None
+    assert full.date and lean.date == full.date and bare.date is None
+    assert full.title and lean.title is None
+    assert all(doc.body is not None for doc in (full, lean, bare))
+    bodies = {etree.tostring(doc.body) for doc in (full, lean, bare) if doc.body is not None}
+    assert len(bodies) == 1
+    # the comment goes, its tail stays (trafilatura alone would cut the sentence), in both ways
+    assert full.body is not None and "Read the full report online" in " ".join(full.body.text_content().split())
+    assert etree.tostring(root) == before  # the caller's tree is handed on as it was
+
+
+def test_metadata_pass_and_htmldate_run_only_when_their_answer_could_count(monkeypatch):
+    import htmldate
+    import trafilatura.core
+
+    from crawler.extraction.article import extract_article
+
+    passes: list[str] = []
+    htmldates: list[str] = []
+    real_pass, real_htmldate = trafilatura.core.extract_metadata, htmldate.find_date
+
+    def counted_pass(*args, **kwargs):
+        passes.append("x")
+        return real_pass(*args, **kwargs)
+
+    def counted_htmldate(*args, **kwargs):
+        htmldates.append("x")
+        return real_htmldate(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura.core, "extract_metadata", counted_pass)
+    monkeypatch.setattr(htmldate, "find_date", counted_htmldate)
+    url = "https://gazette.example.com/news/library-hours"
+    timed = "<meta property='article:published_time' content='2024-03-05T09:30:00+01:00'>"
+    page = extract_article(_english_page(timed), url, language="en")
+    assert page.published_at_page == "2024-03-05T09:30:00+01:00" and page.title == "Council extends library hours"
+    assert EN_PROSE.strip() in page.body_text
+    assert passes == [] and htmldates == []  # a date with a time of day is final
+    day_only = extract_article(_english_page("<meta name='date' content='2024-03-05'>"), url, language="en")
+    assert (day_only.published_at_page or "").startswith("2024-03-05")
+    assert passes == [] and htmldates == ["x"]  # htmldate could add a time: asked alone
+
+
 # --- bounded scans -----------------------------------------------------------------------
 
 def test_script_date_matches_are_the_patterns_matches():

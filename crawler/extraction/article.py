@@ -75,6 +75,10 @@ class Extraction:
         self.published_at_page = found.page_iso
         return True
 
+    def has_final_date(self) -> bool:
+        """Whether the date held has a time of day: ``set_date`` then refuses every later one."""
+        return self.found_date is not None and PRECISION_RANK[self.date_precision or "day"] > PRECISION_RANK["day"]
+
     def settle_zone(self, options: ExtractionOptions) -> None:
         """A date written without an offset is wall-clock time in the source's zone (for
         generic spiders the configured one, marked ``;zone_assumed=…`` in date_stage)."""
@@ -223,13 +227,17 @@ _MIDNIGHT_RE = re.compile(r"T00:00:00$")
 
 def _apply_other_language(root: etree._Element, text: str, options: ExtractionOptions, result: Extraction) -> None:
     """Pages not in Chinese: trafilatura's body and htmldate's date, no Chinese rules."""
-    generic_result, htmldate_raw = generic.extract_other_language(root, options, text)
+    # a date with a time of day (from site rules or page metadata) is final: the later stages
+    # (htmldate, the text near the headline) could not change it (``Extraction.set_date``), so
+    # they are not run
+    date_wanted = not result.has_final_date()
+    generic_result, htmldate_raw = generic.extract_other_language(root, options, text, date_wanted=date_wanted)
     _take_generic(generic_result, result)
     if htmldate_raw:
         # htmldate writes 00:00:00 when it found only a day (and no offset)
         raw = htmldate_raw[:10] if _MIDNIGHT_RE.search(htmldate_raw) else htmldate_raw
         result.set_date(parse_date(raw, now=options.now), "htmldate")
-    if generic_result.extractor == "generic:trafilatura_full":
+    if generic_result.extractor == "generic:trafilatura_full" and not result.has_final_date():
         # a date written next to the headline: the only one on some pages, a time on others
         found, stage, _ = generic.find_generic_date(text, result.title, [], options)
         result.set_date(found, stage or "generic:text_near_title")

@@ -251,6 +251,15 @@ class _Flattener:
     def flush(self) -> None:
         if self.pending.text is None and self.last is None:
             return  # nothing collected: keep the empty element
+        if self.last is None:
+            # text alone (most often the whitespace between two blocks): its text is pending.text,
+            # and emptied it is again the fresh element a new one would be
+            if normalize_space(self.pending.text):
+                self.blocks.append(self.pending)
+                self.pending = lxml.html.Element("p")
+            else:
+                self.pending.text = None
+            return
         if normalize_space(string_value(self.pending)) or self.pending.find(".//img") is not None:
             self.blocks.append(self.pending)
         self.pending, self.last = lxml.html.Element("p"), None
@@ -365,10 +374,13 @@ class Block:
         return self._html
 
 
-def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = False, in_place: bool = False) -> list[Block]:
+def body_blocks(
+    body: etree._Element, base_url: str | None, *, split_br: bool = False, in_place: bool = False, count_links: bool = True
+) -> list[Block]:
     """A body node → its blocks, after removing scripts, widgets and boilerplate lines.
     Blocks without text or image are left out; HTML is sanitized when first asked for.
-    ``in_place``: the node is the caller's to spend (no copy is made)."""
+    ``in_place``: the node is the caller's to spend (no copy is made). ``count_links=False``:
+    ``link_chars`` is left 0 (a caller that only joins the blocks does not read it)."""
     root = body if in_place else copy.deepcopy(body)
     root.tail = None
     remove_junk(root)
@@ -382,7 +394,7 @@ def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = 
         text = _text_of(block)
         if not text and block.find(".//img") is None:
             continue
-        links = sum(len(normalize_space(string_value(a))) for a in block.iter("a")) if text else 0
+        links = sum(len(normalize_space(string_value(a))) for a in block.iter("a")) if text and count_links else 0
         result.append(Block(block, text, links, base_url))
     return result
 
@@ -400,7 +412,7 @@ def join_blocks(blocks) -> str:
 
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:
     """A site's body node → sanitized one-line body HTML ('' when empty)."""
-    return join_blocks(body_blocks(body, base_url))
+    return join_blocks(body_blocks(body, base_url, count_links=False))
 
 
 def body_text(body_html: str) -> str:

@@ -135,15 +135,15 @@ def _text(el: etree._Element | None) -> str:
 def apply_template(root: etree._Element, template: Template) -> dict | None:
     """Fields read by one template's selectors, or None when it does not apply."""
     # selectors are compiled when the template is declared (Template.select)
-    title_el = template.select(root, "title")
-    if title_el is None or not _text(title_el):
+    title = _text(template.select(root, "title"))
+    if not title:
         return None
     body_el = template.select(root, "body")
     if body_el is None:
         return None
     meta_text = _text(template.select(root, "meta"))
     return {
-        "title": _text(title_el),
+        "title": title,
         "body": body_el,
         "date_text": _text(template.select(root, "date")) or meta_text,
         "outlet_text": _text(template.select(root, "outlet")) or meta_text,

@@ -82,3 +82,17 @@ def test_trs_editor_body_wrapper_is_not_a_widget_but_pagers_and_editor_notes_are
         "<p>1 2 下一页</p><p>（责编：王五、李六）</p><p>分享让更多人看到</p>"
     )
     assert out == "<p>短文正文第一段内容。</p> <p>第二段。</p>"
+
+
+def test_string_value_is_text_content():
+    """string_value (libxml2's node content, issue 12) returns what lxml.html's text_content() does:
+    descendants' text, tails inside, no comments, no own tail, entities resolved."""
+    from crawler.extraction.body import string_value
+
+    root = lxml.html.fromstring(
+        "<div><p>一<b>二</b>三<!-- 注释 -->四&amp;<span>五<i>六</i></span>七</p>尾<ul><li>&#x4e03; 八</li></ul><p></p></div>"
+    )
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            assert string_value(el) == el.text_content()
+    assert string_value(root[0]) == "一二三四&五六七"

@@ -201,3 +201,35 @@ def test_golden_generator_keeps_what_people_wrote_and_measures_the_rest():
         {"url": "http://a.example/dead.html", "reason": "dead_link_404", "note": "n"},
         {"url": "http://a.example/2.html", "reason": "body_too_short"},
     ]
+
+
+def test_cheaper_selectors_find_the_nodes_cssselect_finds():
+    """Template XPaths are cssselect's rewritten to cheaper ones (issue 12: the descendant step,
+    the class test); on every mirrored page each declared selector, and a few shapes whose
+    positional predicates must keep cssselect's steps, find the same nodes either way."""
+    from lxml import etree
+
+    from crawler.extraction.article import parse_html
+    from crawler.sources.base import _TRANSLATOR, SELECTOR_FIELDS, _cheaper
+
+    selectors = ["div.a p", "div .b span:first-child", "ul li:nth-child(2)", "div.x > p.y", "#main .c a",
+                 "div.a li:last-child", "div.a span:nth-of-type(2)", "div.title p em"]
+    for decl in DECLARED.values():
+        for template in decl.templates:
+            for which in SELECTOR_FIELDS:
+                value = getattr(template, which)
+                selectors += [] if value is None else [value] if isinstance(value, str) else list(value)
+    pairs = [(etree.XPath(e), etree.XPath(_cheaper(e))) for e in map(_TRANSLATOR.css_to_xpath, selectors)]
+    assert any(a.path != b.path for a, b in pairs)  # something was rewritten
+    pages = [p for p in MIRROR_DIR.rglob("*.*htm*") if p.is_file()]
+    assert len(pages) > 30
+    found = 0
+    for page in pages:
+        root = parse_html(page.read_bytes())
+        if root is None:
+            continue
+        for original, cheaper in pairs:
+            nodes = original(root)
+            assert cheaper(root) == nodes, (page, original.path)
+            found += bool(nodes)
+    assert found > 100

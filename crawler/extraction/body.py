@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -55,6 +56,9 @@ _JUNK_TEXT_RE = re.compile(
     # (a word of the pager must be there: a row of small numbers is not a pager)
     r"|^(?=.*(?:上一页|下一页|尾页|末页|共\s*\d+\s*页))(?:共\s*\d+\s*页\s*)?(?:(?:\d{1,2}|上一页|下一页|首页|尾页|末页)\s*){1,}$"
 )
+# every boilerplate line _JUNK_TEXT_RE matches holds one of these words (页 for the pager); a
+# node's text is a substring of the body's, so a body without any has no such line (issue 12)
+_JUNK_TEXT_WORDS_RE = re.compile("分享|扫一扫|纠错|打印|关闭|责编|编辑|返回顶部|原标题|声明|相关新闻|相关阅读|相关文章|推荐阅读|延伸阅读|页")
 _SUMMARY_RE = re.compile(r"^[【\[]?(?:内容)?摘\s*要[】\]]?\s*[:：]?")
 _SOURCE_LINE_RE = re.compile(r"^[（(]\s*(?:文章)?来源\s*[:：][^）)]*[）)]$")
 
@@ -71,6 +75,28 @@ def _absolute(value: str, base_url: str | None) -> str | None:
     return value
 
 
+_base_url = threading.local()  # the page whose links the cleaner's attribute filter makes absolute
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if (tag, attr) in {("a", "href"), ("img", "src")}:
+        return _absolute(value, getattr(_base_url, "value", None))
+    return value
+
+
+_NH3_OPTIONS: dict = {
+    "tags": ALLOWED_TAGS, "attributes": ALLOWED_ATTRIBUTES, "allowed_classes": ALLOWED_CLASSES,
+    "url_schemes": URL_SCHEMES, "attribute_filter": _attribute_filter, "link_rel": None, "strip_comments": True,
+}
+# one cleaner built once (nh3 ≥ 0.3): nh3.clean() converts the allow-lists on every call, half
+# of its cost on a small body (issue 12); the filter reads the page's URL from _base_url
+_CLEANER = nh3.Cleaner(**_NH3_OPTIONS) if hasattr(nh3, "Cleaner") else None
+_LINE_BREAKS_RE = re.compile(r"\s*[\r\n]+\s*")
+_EMPTY_P_RE = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>\s?")
+_P_LEADING_SPACE_RE = re.compile(r"(<p>)\s+")
+_EMPTY_P_TAG_RE = re.compile(r"<p></p>\s?")
+
+
 def sanitize_html(html: str, base_url: str | None = None) -> str:
     """Allow-list sanitize an HTML fragment and put it on one line.
 
@@ -78,31 +104,28 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     link URLs become absolute against ``base_url``; ``　　`` indentation is
     removed; line breaks become spaces. Other whitespace is kept as written.
     """
-
-    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
-        if (tag, attr) in {("a", "href"), ("img", "src")}:
-            return _absolute(value, base_url)
-        return value
-
-    cleaned = nh3.clean(
-        strip_fullwidth_indent(html or ""),
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        allowed_classes=ALLOWED_CLASSES,
-        url_schemes=URL_SCHEMES,
-        attribute_filter=attribute_filter,
-        link_rel=None,
-        strip_comments=True,
-    )
-    cleaned = re.sub(r"\s*[\r\n]+\s*", " ", cleaned)
+    html = strip_fullwidth_indent(html or "")
+    _base_url.value = base_url
+    try:
+        cleaned = _CLEANER.clean(html) if _CLEANER is not None else nh3.clean(html, **_NH3_OPTIONS)
+    finally:
+        _base_url.value = None
+    cleaned = _LINE_BREAKS_RE.sub(" ", cleaned)
     cleaned = cleaned.replace(' class=""', "")  # a class outside the allow-list leaves an empty attribute
     # a <p> with nothing in it is layout, not content
-    cleaned = re.sub(r"<p>(?:\s|&nbsp;|<br>)*</p>\s?", "", cleaned)
+    cleaned = _EMPTY_P_RE.sub("", cleaned)
     return cleaned.strip()
 
 
+def string_value(el: etree._Element) -> str:
+    """The element's text (its descendants' text nodes, without its tail): what lxml.html's
+    ``text_content()`` returns — both are libxml2's node content — at a quarter of the cost
+    of that method's XPath ``string()`` call (issue 12: site rules read the text of many nodes)."""
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
 def _text_of(el: etree._Element) -> str:
-    return normalize_space(el.text_content()) if hasattr(el, "text_content") else ""
+    return normalize_space(string_value(el)) if hasattr(el, "text_content") else ""
 
 
 def _is_junk_widget(el: etree._Element) -> bool:
@@ -122,9 +145,12 @@ def remove_junk(root: etree._Element) -> None:
             continue
         if node.tag in DROP_TAGS or (node is not root and _is_junk_widget(node)):
             _drop(node)
+    if not _JUNK_TEXT_WORDS_RE.search(string_value(root)):
+        return
     for node in list(root.iter("p", "div", "span", "font", "strong", "li", "td")):
-        # the pattern is anchored: look at the start of the text before reading all of it
-        if not _JUNK_TEXT_RE.match(_text_prefix(node)):
+        # the node's own text holds a word first (libxml2 reads it faster than itertext()); then,
+        # the pattern being anchored, the start of the text before all of it
+        if not _JUNK_TEXT_WORDS_RE.search(string_value(node)) or not _JUNK_TEXT_RE.match(_text_prefix(node)):
             continue
         text = _text_of(node)
         if text and len(text) < 120 and _JUNK_TEXT_RE.match(text) and not node.findall(".//img"):
@@ -226,7 +252,16 @@ class _Flattener:
     def flush(self) -> None:
         if self.pending.text is None and self.last is None:
             return  # nothing collected: keep the empty element
-        if normalize_space(self.pending.text_content()) or self.pending.find(".//img") is not None:
+        if self.last is None:
+            # text alone (most often the whitespace between two blocks): its text is pending.text,
+            # and emptied it is again the fresh element a new one would be
+            if normalize_space(self.pending.text):
+                self.blocks.append(self.pending)
+                self.pending = lxml.html.Element("p")
+            else:
+                self.pending.text = None
+            return
+        if normalize_space(string_value(self.pending)) or self.pending.find(".//img") is not None:
             self.blocks.append(self.pending)
         self.pending, self.last = lxml.html.Element("p"), None
 
@@ -313,7 +348,7 @@ def _has_block_child(el: etree._Element) -> bool:
 
 
 def _text_after_br(pending: etree._Element) -> bool:
-    return bool(normalize_space(pending.text_content()))
+    return bool(normalize_space(string_value(pending)))
 
 
 @dataclass
@@ -335,27 +370,32 @@ class Block:
         """Sanitized one-line HTML ('' for an empty block)."""
         if self._html is None:
             html = sanitize_html(lxml.html.tostring(self.element, encoding="unicode"), self.base_url)
-            html = re.sub(r"(<p>)\s+", r"\1", html)
+            html = _P_LEADING_SPACE_RE.sub(r"\1", html)
             self._html = "" if html in ("", "<p></p>") else html
         return self._html
 
 
-def body_blocks(body: etree._Element, base_url: str | None, *, split_br: bool = False, in_place: bool = False) -> list[Block]:
+def body_blocks(
+    body: etree._Element, base_url: str | None, *, split_br: bool = False, in_place: bool = False, count_links: bool = True
+) -> list[Block]:
     """A body node → its blocks, after removing scripts, widgets and boilerplate lines.
     Blocks without text or image are left out; HTML is sanitized when first asked for.
-    ``in_place``: the node is the caller's to spend (no copy is made)."""
+    ``in_place``: the node is the caller's to spend (no copy is made). ``count_links=False``:
+    ``link_chars`` is left 0 (a caller that only joins the blocks does not read it)."""
     root = body if in_place else copy.deepcopy(body)
     root.tail = None
     remove_junk(root)
     _fix_images(root)
     result = []
-    for block in _drop_summary(_blocks(root, split_br=split_br, copy_blocks=not in_place)):
+    # root is ours either way (the caller's to spend, or the copy just made): its blocks are taken
+    # out of it rather than copied a second time
+    for block in _drop_summary(_blocks(root, split_br=split_br, copy_blocks=False)):
         if block.tag in {"h1"}:
             block.tag = "h2"
         text = _text_of(block)
         if not text and block.find(".//img") is None:
             continue
-        links = sum(len(normalize_space(a.text_content())) for a in block.iter("a")) if text else 0
+        links = sum(len(normalize_space(string_value(a))) for a in block.iter("a")) if text and count_links else 0
         result.append(Block(block, text, links, base_url))
     return result
 
@@ -367,13 +407,13 @@ def join_blocks(blocks) -> str:
         return " ".join(html for html in (block.html for block in blocks) if html)
     raw = "\n".join(lxml.html.tostring(block.element, encoding="unicode", with_tail=False) for block in blocks)
     html = sanitize_html(raw, blocks[0].base_url if blocks else None)
-    html = re.sub(r"(<p>)\s+", r"\1", html)
-    return re.sub(r"<p></p>\s?", "", html).strip()
+    html = _P_LEADING_SPACE_RE.sub(r"\1", html)
+    return _EMPTY_P_TAG_RE.sub("", html).strip()
 
 
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:
     """A site's body node → sanitized one-line body HTML ('' when empty)."""
-    return join_blocks(body_blocks(body, base_url))
+    return join_blocks(body_blocks(body, base_url, count_links=False))
 
 
 def body_text(body_html: str) -> str:

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 _SCRIPT_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,")
 
 # Imported by the forkserver before it forks any worker, so that a new worker (after a
-# crash, or after max_tasks_per_child jobs) starts with the extraction code loaded.
+# crash, or when the pool replaces its workers after EXTRACT_WORKER_MAX_PAGES pages each) starts with the extraction code loaded.
 # Modules that are imported lazily by the extraction code are named here too; a name
 # that does not import is skipped by the forkserver.
 PRELOAD = [

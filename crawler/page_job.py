@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -55,7 +56,8 @@ _SCRIPT_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,")
 # that does not import is skipped by the forkserver.
 PRELOAD = [
     "crawler.page_job", "crawler.extraction.generic", "crawler.extraction.dates", "crawler.extraction.page_metadata",
-    "trafilatura", "htmldate", "dateparser", "lxml.html", "parsel", "w3lib.html", "crawler.syndication", "datasketch",
+    "trafilatura", "htmldate", "dateparser", "lxml.html", "parsel", "w3lib.html", "crawler.syndication",
+    "crawler.syndication.minhash",  # datasketch's MinHash without scipy: not "datasketch"
 ]
 
 
@@ -168,16 +170,45 @@ def _on_alarm(signum, frame):
     raise JobTimeout()
 
 
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system after a job. A page's parse trees
+    (libxml2, lxml, trafilatura's copies) are freed when the job ends, but glibc keeps the
+    freed memory in its arenas: one 357 KB page raised a worker's RSS by 21 MB for the
+    rest of its life. Measured on zh-dev + fundus-dev, 332 jobs in one process: peak RSS
+    130 MB without, 103 MB with a trim after every job, at 0.8 ms a job (about 2 % of a
+    job's CPU). Python's own allocator is not affected."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 def run_page_job_timed(job: PageJob, timeout: float, work: Callable[[PageJob], PageResult] = run_page_job) -> PageResult:
     """``run_page_job`` under a time limit, in a worker process: SIGALRM raises
     ``JobTimeout`` inside the job (between Python bytecodes: a long C call such as one
-    libxml2 parse finishes first; the pool's own deadline covers that)."""
-    if timeout <= 0:
-        return work(job)
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    libxml2 parse finishes first; the pool's own deadline covers that). The worker's free
+    heap memory is released after each job (``release_free_memory``)."""
     try:
-        return work(job)
+        if timeout <= 0:
+            return work(job)
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return work(job)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        release_free_memory()

@@ -65,3 +65,33 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
+
+
+def test_a_worker_signs_texts_without_scipy_and_datasketch_imports_normally_afterwards():
+    """What the extraction pool preloads (page_job.PRELOAD) and what signing a text needs
+    leave scipy out (datasketch's package __init__ would bring it in for its LSH classes:
+    about 36 MB in every worker and the fork server); a later `import datasketch` gets the
+    whole package, with the very MinHash class the signatures were made with."""
+    code = r"""
+import importlib, sys
+from crawler.page_job import PRELOAD
+for name in PRELOAD:
+    importlib.import_module(name)
+from crawler.syndication.signature import signature
+first = signature("一二三四五六七八九十" * 10)
+assert "scipy" not in sys.modules and "datasketch" not in sys.modules, "scipy or datasketch's __init__ was imported"
+import datasketch
+from crawler.syndication.minhash import MinHash
+assert datasketch.MinHash is MinHash
+lsh = datasketch.MinHashLSH(threshold=0.5, num_perm=128)   # the part that needs scipy
+m = MinHash(num_perm=128)
+m.update(b"x")
+lsh.insert("x", m)
+assert lsh.query(m) == ["x"]
+again = signature("一二三四五六七八九十" * 10)
+assert (again.bands, again.minhash_blob()) == (first.bands, first.minhash_blob())
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")

@@ -150,6 +150,45 @@ class TrafilaturaResult:
     date: str | None
 
 
+class AllJustextStoplists:
+    """Stands in for trafilatura's ``JT_STOPLIST``: the words of all of justext's stoplists,
+    which its justext fallback uses for a page of unknown language. trafilatura builds them
+    as a tuple of 154,000 strings, and justext's ``define_stoplist`` (cached by its argument)
+    makes a lower-cased frozenset of them: both stay in every extraction worker, 27 MB
+    (tracemalloc), and each justext call hashes the whole tuple again (1.8 ms). This object
+    yields the same words when iterated and hashes in constant time, so the frozenset, built
+    once per process, is all that is kept (15.5 MB). The words, and so the extraction, are
+    the same (``tests/test_extraction_memory.py``)."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        from justext.utils import get_stoplist, get_stoplists
+
+        for language in sorted(get_stoplists()):
+            yield from get_stoplist(language)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash(AllJustextStoplists)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AllJustextStoplists)
+
+
+def _install_all_justext_stoplists() -> None:
+    import trafilatura.external
+
+    # only where trafilatura still keeps the lazily built global this replaces
+    if getattr(trafilatura.external, "JT_STOPLIST", ()) is None:
+        trafilatura.external.JT_STOPLIST = AllJustextStoplists()  # type: ignore[assignment]
+
+
+_install_all_justext_stoplists()
+
+
 # The one way this module calls trafilatura (``run_trafilatura``), in two settings:
 # Chinese pages: fast mode (no external fallbacks inside trafilatura: readability is our own
 # second opinion), images kept, no metadata (the Chinese date/title rules do that)

@@ -40,9 +40,9 @@ MIN_LEAD_SHINGLES = 20      # shorter texts get no lead bands (their full signat
 def _templates() -> tuple[MinHash, MinHash]:
     """The full and the lead MinHash templates. Permutations are fixed by SEED; building
     them is the costly part of MinHash(), so they are built once — on the first signature,
-    not at import: datasketch (numpy, scipy) costs 0.6 s to import, which a run that stores
+    not at import: datasketch's MinHash (numpy) costs 0.1–0.2 s to import, which a run that stores
     nothing new should not pay (issue 12)."""
-    from datasketch import MinHash
+    from .minhash import MinHash  # datasketch's, without scipy
 
     return (MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME),
             MinHash(num_perm=LEAD_PERM, seed=SEED + 1, scheme=SCHEME))
@@ -60,7 +60,8 @@ class Signature:
 
 def _minhash(items: set[str], template: MinHash) -> np.ndarray:
     import numpy as np
-    from datasketch import MinHash
+
+    from .minhash import MinHash  # datasketch's, without scipy
 
     m = MinHash(num_perm=len(template.hashvalues), seed=template.seed, hashfunc=template.hashfunc, permutations=template.permutations, scheme=SCHEME)
     if items:

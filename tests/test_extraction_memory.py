@@ -56,7 +56,29 @@ def test_a_worker_releases_free_memory_after_every_job_even_a_failed_one(monkeyp
     assert released == [1, 1, 1]
 
 
+def test_free_memory_is_released_when_the_worker_has_grown_since_the_last_time(monkeypatch):
+    mb = 1 << 20
+    trims = []
+    monkeypatch.setattr(page_job, "_malloc_trim", lambda: trims.append)
+    monkeypatch.setattr(page_job, "_rss_after_trim", 0)
+    rss = iter([100 * mb, 80 * mb,     # first job: trimmed, 80 MB left
+                90 * mb, 95 * mb,      # grown by less than TRIM_GROWTH_BYTES: kept
+                97 * mb, 85 * mb,      # grown by 17 MB: trimmed, 85 MB left
+                100 * mb])             # 15 MB above the last trim: kept
+    monkeypatch.setattr(page_job, "_rss_bytes", lambda: next(rss))
+    assert page_job.TRIM_GROWTH_BYTES == 16 * mb
+    for _ in range(5):
+        page_job.release_free_memory()
+    assert trims == [0, 0]
+    assert page_job._rss_after_trim == 85 * mb
+
+
 def test_releasing_free_memory_is_harmless_where_it_exists_or_not(monkeypatch):
+    monkeypatch.setattr(page_job, "_rss_after_trim", 0)
     page_job.release_free_memory()   # glibc here: malloc_trim(0)
+    assert page_job._rss_bytes() is not None and page_job._rss_after_trim > 0
     monkeypatch.setattr(page_job, "_malloc_trim", lambda: None)
     page_job.release_free_memory()   # musl, macOS: nothing to call
+    monkeypatch.setattr(page_job, "_malloc_trim", lambda: (lambda pad: 1))
+    monkeypatch.setattr(page_job, "_rss_bytes", lambda: None)
+    page_job.release_free_memory()   # no /proc: nothing to measure, nothing trimmed

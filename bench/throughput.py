@@ -14,7 +14,11 @@
    text, so the first copy of a page is stored and the others are exact duplicates: every
    page goes through the whole extraction either way. The original bytes are served with
    ``Content-Type: text/html; charset=<the charset the page declares>`` (none when it
-   declares none), as a server that agrees with its pages would.
+   declares none), as a server that agrees with its pages would. With ``--distinct-text``
+   every copy after the first also carries its copy number inside each paragraph
+   (`` (copy N)`` before every ``</p>``), so that its body text differs and it is stored as
+   a story of its own (a syndicated copy of the first): the run then shows how memory
+   behaves as stored stories grow, not only pages crawled.
 2. On the same server in one run: a download-only Scrapy spider (plain Scrapy settings, the
    project's concurrency, callback does nothing), then the real ``python -m scrapy crawl urls
    -a file=<urls>`` into a new store once per ``--workers`` count, given as
@@ -98,9 +102,17 @@ def content_type(body: bytes) -> str:
     return f"text/html; charset={match.group(1).decode('ascii')}" if match else "text/html"
 
 
-def copy_bytes(body: bytes, copy: int) -> bytes:
+_PARAGRAPH_END_RE = re.compile(rb"</p\s*>", re.I)
+
+
+def copy_bytes(body: bytes, copy: int, distinct_text: bool = False) -> bytes:
     """The page's bytes with a per-copy comment after the document: other bytes, same text.
-    ASCII, appended, so it changes neither the charset a sniffer finds nor the text."""
+    ASCII, appended, so it changes neither the charset a sniffer finds nor the text. With
+    ``distinct_text``, copies after the first also name their number in every paragraph
+    (ASCII, so every ASCII-compatible charset the corpus pages use still decodes them)."""
+    if distinct_text and copy:
+        marker = b" (copy %d)</p>" % copy
+        body = _PARAGRAPH_END_RE.sub(lambda _m: marker, body)
     return body + b"\n<!-- copy %d -->\n" % copy
 
 
@@ -111,7 +123,7 @@ def url_list(base: str, n_pages: int, total: int) -> list[str]:
 
 # --- the server (a separate process) -------------------------------------------------
 
-def serve(corpus: Path, corpora: tuple[str, ...], limit: int | None) -> None:
+def serve(corpus: Path, corpora: tuple[str, ...], limit: int | None, distinct_text: bool = False) -> None:
     """Serve the pages from memory until stdin closes; prints ``PORT <n>`` when listening."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -130,7 +142,7 @@ def serve(corpus: Path, corpora: tuple[str, ...], limit: int | None) -> None:
                 self._send(404, "text/plain", b"not found")
                 return
             page = pages[int(match.group(1))]
-            self._send(200, page["content_type"], copy_bytes(page["body"], int(match.group(2))))
+            self._send(200, page["content_type"], copy_bytes(page["body"], int(match.group(2)), distinct_text))
 
         def _send(self, status: int, ctype: str, body: bytes) -> None:
             self.send_response(status)
@@ -355,9 +367,9 @@ def crawl_env() -> dict[str, str]:
 
 def bench(corpus: Path, corpora: tuple[str, ...], limit: int | None, total: int | None, workers: list[int],
           concurrency: int | None, work: Path, skip_download_only: bool = False, naive: bool = False,
-          progress=sys.stderr) -> list[Result]:
+          distinct_text: bool = False, progress=sys.stderr) -> list[Result]:
     server = subprocess.Popen([sys.executable, __file__, "_serve", "--corpus", str(corpus), "--corpora", ",".join(corpora),
-                               *(["--limit", str(limit)] if limit else [])],
+                               *(["--limit", str(limit)] if limit else []), *(["--distinct-text"] if distinct_text else [])],
                               cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         first = server.stdout.readline().split() if server.stdout else []
@@ -441,8 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         ap.add_argument("--corpus", type=Path, required=True)
         ap.add_argument("--corpora", required=True)
         ap.add_argument("--limit", type=int)
+        ap.add_argument("--distinct-text", action="store_true")
         a = ap.parse_args(argv)
-        serve(a.corpus, tuple(a.corpora.split(",")), a.limit)
+        serve(a.corpus, tuple(a.corpora.split(",")), a.limit, a.distinct_text)
         return 0
     if argv[:1] == ["_download"]:
         download_only(Path(argv[1]), json.loads(argv[3]), Path(argv[2]), naive=argv[4:5] == ["naive"])
@@ -457,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-download-only", action="store_true", help="skip the download-only run (no ratio)")
     ap.add_argument("--naive", action="store_true",
                     help="also run the simplest competitor: plain Scrapy calling trafilatura.bare_extraction in its callback")
+    ap.add_argument("--distinct-text", action="store_true",
+                    help="copies differ in their paragraphs' text too: each is stored as a story (memory as stories grow)")
     ap.add_argument("--keep", type=Path, help="keep the URL list, stores and logs in this folder")
     ap.add_argument("--json", dest="json_out", help="write the results as JSON to this file (- for stdout)")
     a = ap.parse_args(argv)
@@ -469,7 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     work = a.keep or Path(tempfile.mkdtemp(prefix="throughput-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        results = bench(a.corpus, corpora, a.limit, a.pages, workers, a.concurrency, work, a.no_download_only, a.naive)
+        results = bench(a.corpus, corpora, a.limit, a.pages, workers, a.concurrency, work, a.no_download_only, a.naive,
+                        a.distinct_text)
     finally:
         if a.keep is None:
             shutil.rmtree(work, ignore_errors=True)

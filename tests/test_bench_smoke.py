@@ -47,3 +47,31 @@ def test_throughput_bench_skips_without_the_corpus(tmp_path):
                             cwd=PROJECT, capture_output=True, text=True, timeout=60, env=crawl_env())
     assert result.returncode == 0
     assert result.stdout.startswith("SKIP: corpus absent")
+
+
+def test_distinct_text_copies_differ_in_every_paragraph_but_the_first_copy_is_the_page():
+    sys.path.insert(0, str(PROJECT))
+    from bench.throughput import copy_bytes
+
+    page = "<html><body><p>第一段</p><P>second</P ></body></html>".encode("gbk")
+    assert copy_bytes(page, 0, distinct_text=True) == copy_bytes(page, 0)
+    assert copy_bytes(page, 0).startswith(page)
+    assert copy_bytes(page, 3).count(b"(copy 3)") == 0          # the plain mode changes no text
+    distinct = copy_bytes(page, 3, distinct_text=True)
+    assert distinct.count(b" (copy 3)</p>") == 2
+    assert distinct.decode("gbk").startswith("<html><body><p>第一段 (copy 3)</p>")
+
+
+def test_throughput_bench_with_distinct_text_stores_the_copies(tmp_path):
+    corpus = shared_or_skip(SHARED / "corpus")
+    shared_or_skip(corpus / "zh-dev" / "manifest.jsonl")
+    pytest.importorskip("psutil")
+    out = tmp_path / "result.json"
+    cmd = [sys.executable, "bench/throughput.py", "--corpus", str(corpus), "--corpora", "zh-dev", "--limit", "8",
+           "--pages", "20", "--workers", "0", "--no-download-only", "--distinct-text", "--json", str(out)]
+    result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=240, env=crawl_env())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (crawl,) = json.loads(out.read_text(encoding="utf-8"))
+    assert crawl["outcome_ok"] is True and crawl["stored"] + crawl["duplicates"] + crawl["drops"] == 20
+    # the copies' paragraphs differ: more stories than the 8 distinct pages
+    assert crawl["stored"] > 8

@@ -163,6 +163,42 @@ def test_workers_are_replaced_after_their_pages_and_the_queue_goes_on(pool_crawl
     assert not crawler.stats.get_value(stats_keys.EXTRACT_POOL_CRASHES)
 
 
+def test_a_new_generation_starts_only_once_the_old_workers_have_exited(pool_crawler, monkeypatch):
+    """Replacing the workers never holds both generations' memory at once: when the next
+    generation starts, no worker of the previous one is still running (the summed RSS of
+    a long crawl otherwise peaks at every replacement)."""
+    psutil = pytest.importorskip("psutil")
+    crawler, pool = pool_crawler(EXTRACT_WORKERS=1, EXTRACT_WORKER_MAX_PAGES=2)
+    starts = []   # at each start: the workers (the fork server's children) still running
+    real_start = extract_pool._SharedPool._start
+
+    def workers_running() -> list[int]:
+        me = psutil.Process()
+        found = []
+        for child in me.children(recursive=True):
+            try:
+                if child.ppid() != me.pid and child.status() != psutil.STATUS_ZOMBIE:
+                    found.append(child.pid)
+            except psutil.NoSuchProcess:
+                continue
+        return found
+
+    def recording_start(self, stats):
+        starts.append(workers_running())
+        return real_start(self, stats)
+
+    monkeypatch.setattr(extract_pool._SharedPool, "_start", recording_start)
+
+    async def run():
+        jobs = [pool.extract(job_of(page())) for _ in range(5)]
+        return await asyncio.wait_for(asyncio.gather(*jobs), 120)
+
+    results = asyncio.run(run())
+    assert all(r.body_text for r in results)
+    assert len(starts) == 3            # pages 1-2, 3-4, 5
+    assert starts == [[], [], []]
+
+
 def test_pages_queued_behind_a_stuck_worker_run_again(pool_crawler, monkeypatch):
     """One worker, stuck on a page, with pages queued behind it: the stuck page is
     dropped, and the queued ones (their executor is discarded with it) still run."""

@@ -58,6 +58,10 @@ logger = logging.getLogger(__name__)
 # a job whose worker does not answer this long after twice EXTRACT_TIMEOUT (stuck in
 # C code, where SIGALRM cannot interrupt) gets its worker killed
 KILL_GRACE_S = 10.0
+# a retired generation's workers get this long to exit before the next generation starts
+# anyway (they exit in milliseconds once their last job is done)
+EXIT_WAIT_S = 5.0
+EXIT_POLL_S = 0.01
 DEFAULT_JOB = "crawler.page_job.run_page_job_timed"
 
 
@@ -99,6 +103,7 @@ class _Generation:
     in_flight: int = 0              # submitted jobs whose caller still waits
     warm: bool = False              # a worker has answered (its start-up time is over)
     retired: bool = False
+    pids: tuple[int, ...] = ()      # its worker processes, taken when it is retired
     # set when the generation is discarded: its waiting jobs stop waiting (a broken
     # executor's futures are not always settled: its manager thread may be stuck)
     broken: asyncio.Event = field(default_factory=asyncio.Event)
@@ -124,6 +129,9 @@ class _SharedPool:
         self.users = 0
         self.current: _Generation | None = None
         self._retired: list[_Generation] = []
+        # retired generations that have drained but whose workers may not have exited yet
+        self._exiting: list[_Generation] = []
+        self._exits: asyncio.Future | None = None
         # after a crash, the jobs that were in flight run again one at a time; new jobs
         # wait until they are done (so a page that crashes again is known to be the culprit)
         self._retrying = 0
@@ -145,8 +153,8 @@ class _SharedPool:
     async def _generation(self, stats: Any) -> _Generation:
         """The generation to submit to: the current one until it has taken its pages;
         then it is retired (its workers finish their jobs and exit), and the next one
-        starts once the retired one has drained, so no more than ``workers`` processes
-        hold extraction memory at a time."""
+        starts once the retired one has drained and its workers have exited, so no more
+        than ``workers`` processes hold extraction memory at a time."""
         while True:
             gen = self.current
             if gen is not None and gen.submitted < self.pages_per_generation:
@@ -154,15 +162,42 @@ class _SharedPool:
             if gen is not None:
                 self._retire(gen)
             draining = next((g for g in self._retired if g.in_flight), None)
-            if draining is None:
+            if draining is not None:
+                await draining.drained.wait()
+            elif self._exiting:
+                await self._workers_exited()
+            else:
                 self.current = self._start(stats)
                 return self.current
-            await draining.drained.wait()
+
+    async def _workers_exited(self) -> None:
+        """Wait (every waiting job the same wait) until the drained generations' workers
+        have exited: a new worker started before would briefly add to the memory the old
+        ones still hold (a 50,000-page crawl replaces its workers about 50 times)."""
+        if self._exits is None:
+            self._exits = asyncio.ensure_future(self._wait_for_exits())
+        await asyncio.shield(self._exits)
+
+    async def _wait_for_exits(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + EXIT_WAIT_S
+            while self._exiting and loop.time() < deadline:
+                self._exiting = [gen for gen in self._exiting if any(map(_process_alive, gen.pids))]
+                if self._exiting:
+                    await asyncio.sleep(EXIT_POLL_S)
+            if self._exiting:
+                logger.warning("retired extraction workers still running after %g s: starting new ones anyway", EXIT_WAIT_S)
+            self._exiting.clear()
+        finally:
+            self._exits = None
 
     def _retire(self, gen: _Generation) -> None:
         if self.current is gen:
             self.current = None
         gen.retired = True
+        # before shutdown, which forgets them
+        gen.pids = tuple(p.pid for p in (getattr(gen.executor, "_processes", None) or {}).values() if p.pid)
         gen.executor.shutdown(wait=False)   # its queued jobs still run
         if gen.in_flight:
             self._retired.append(gen)
@@ -174,6 +209,8 @@ class _SharedPool:
         gen.drained.set()
         if gen in self._retired:
             self._retired.remove(gen)
+        if gen.pids and not gen.broken.is_set():
+            self._exiting.append(gen)
 
     def _discard(self, gen: _Generation, *, kill: bool = False) -> None:
         """Stop using a broken (or stuck) generation; the next job starts a new one."""
@@ -269,6 +306,26 @@ class _SharedPool:
             logger.info("extraction pool stopped")
         self.current = None
         self._retired.clear()
+        self._exiting.clear()
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether the process still holds memory: not gone, and not a zombie waiting for its
+    parent (the fork server) to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            # "pid (comm) S ...": the state follows the last ')' (comm may hold any byte)
+            return stat.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except FileNotFoundError:
+        return False
+    except OSError:   # no /proc (not Linux): whether the pid exists at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 _POOLS: dict[tuple[int, str], _SharedPool] = {}

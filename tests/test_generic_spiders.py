@@ -3,7 +3,7 @@
 
 import pytest
 
-from .helpers import rows, run_crawl
+from .helpers import rows, run_crawl, run_stats
 
 pytestmark = pytest.mark.e2e
 SITE = "http://generic.example.test"
@@ -66,6 +66,31 @@ def test_urls_spider_reads_a_file_and_reports_bad_lines(tmp_path, mirror_url):
     cdn = found["http://www.chinadevelopment.com.cn/news/zj/2022/0609/1800164.shtml"]
     assert cdn["extractor"].startswith("site:chinadevelopment/") and cdn["id"] == "chinadevelopment-1800164" and cdn["source"] == "urls"
     assert rows(store, "SELECT reason FROM drops")[0]["reason"] == "not_a_url"
+
+
+def test_urls_spider_reads_its_file_as_the_downloader_has_room(tmp_path, mirror_url):
+    """A file of many URLs does not become that many requests waiting in memory at once:
+    the spider yields the next URL only when the scheduler has run dry (Scrapy would
+    otherwise read the whole start() into the scheduler at the crawl's start)."""
+    import json
+
+    from crawler import settings as project
+
+    from .scheduler_probe import STAT
+
+    store = tmp_path / "s.sqlite"
+    listing = tmp_path / "urls.txt"
+    urls = [f"{SITE}/missing/{i}.html" for i in range(300)]
+    listing.write_text("\n".join(urls) + "\n", encoding="utf-8")
+    extensions = {**project.EXTENSIONS, "tests.scheduler_probe.SchedulerDepth": 900}
+    result = run_crawl("urls", store, mirror_url, spider_args={"file": str(listing)}, EXTENSIONS=json.dumps(extensions),
+                       CONCURRENT_REQUESTS=4, CONCURRENT_REQUESTS_PER_DOMAIN=4)
+    # (a crawl where every page is missing exits with the health check's "losing" status)
+    assert "Traceback (most recent call last)" not in result.stderr, result.stderr[-2000:]
+    # every URL was fetched and accounted for (a 404 each)
+    assert {r["url"] for r in rows(store, "SELECT url FROM drops WHERE reason = 'http_404'")} == set(urls)
+    stats = run_stats(store)
+    assert 0 <= stats[STAT] <= 8, stats[STAT]   # read all at once, it reaches ~300
 
 
 def test_generic_spiders_need_their_argument(tmp_path):

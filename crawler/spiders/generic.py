@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.exceptions import CloseSpider, UsageError
 
 from ..urls import try_canonicalize
@@ -20,6 +21,11 @@ from .news import NewsSpider
 
 def _urls_argument(url: str | None) -> list[str]:
     return [u.strip() for u in (url or "").split(",") if u.strip()]
+
+
+def _scheduler_pending(engine) -> bool:
+    scheduler = engine.scheduler
+    return scheduler is not None and scheduler.has_pending_requests()
 
 
 class _GivenListingsSpider(NewsSpider):
@@ -90,9 +96,18 @@ class UrlsSpider(NewsSpider):
                         yield line
 
     async def start(self):
+        engine = self.crawler.engine
         for url in self._urls():
             canonical = try_canonicalize(url) if url.lower().startswith(("http://", "https://")) else None
             if canonical is None:
                 self.record_failure(url, "not_a_url", "not an http(s) URL", kind="article")
                 continue
+            # Scrapy reads start() as fast as it yields, whether or not the downloader has
+            # room: a file of 50,000 URLs became 50,000 requests in the scheduler at once
+            # (~100 MB). Lazy start (Scrapy's documented pattern): while the downloader or
+            # the scraper is full, or requests still wait in the scheduler, the next URL
+            # waits until the engine finds the scheduler empty. (Waiting on the backout
+            # alone still let the queue grow by one request every few pages.)
+            while engine is not None and (engine.needs_backout() or _scheduler_pending(engine)):
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
             yield self.article_request(canonical)

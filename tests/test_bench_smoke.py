@@ -17,17 +17,23 @@ from .helpers import PROJECT, SHARED, crawl_env, shared_or_skip
 pytestmark = pytest.mark.e2e
 
 
-def test_throughput_bench_accounts_for_every_page(tmp_path):
+def _bench_on_zh_dev(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """8 distinct zh-dev pages served 20 times in all, crawled in process; the printed
+    output and the JSON results."""
     corpus = shared_or_skip(SHARED / "corpus")
     shared_or_skip(corpus / "zh-dev" / "manifest.jsonl")
     pytest.importorskip("psutil")
     out = tmp_path / "result.json"
-    # 8 distinct zh-dev pages served 20 times in all: 8 stored (or dropped), 12 copies
     cmd = [sys.executable, "bench/throughput.py", "--corpus", str(corpus), "--corpora", "zh-dev", "--limit", "8",
-           "--pages", "20", "--workers", "0", "--json", str(out)]
+           "--pages", "20", "--workers", "0", "--json", str(out), *args]
     result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=240, env=crawl_env())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    runs = json.loads(out.read_text(encoding="utf-8"))
+    return result, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_throughput_bench_accounts_for_every_page(tmp_path):
+    # 8 distinct pages served 20 times in all: 8 stored (or dropped), 12 copies
+    result, runs = _bench_on_zh_dev(tmp_path)
     assert [r["run"] for r in runs] == ["download-only", "scrapy crawl urls, EXTRACT_WORKERS=0"]
     download, crawl = runs
     assert download["pages"] == crawl["pages"] == 20
@@ -63,15 +69,7 @@ def test_distinct_text_copies_differ_in_every_paragraph_but_the_first_copy_is_th
 
 
 def test_throughput_bench_with_distinct_text_stores_the_copies(tmp_path):
-    corpus = shared_or_skip(SHARED / "corpus")
-    shared_or_skip(corpus / "zh-dev" / "manifest.jsonl")
-    pytest.importorskip("psutil")
-    out = tmp_path / "result.json"
-    cmd = [sys.executable, "bench/throughput.py", "--corpus", str(corpus), "--corpora", "zh-dev", "--limit", "8",
-           "--pages", "20", "--workers", "0", "--no-download-only", "--distinct-text", "--json", str(out)]
-    result = subprocess.run(cmd, cwd=PROJECT, capture_output=True, text=True, timeout=240, env=crawl_env())
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (crawl,) = json.loads(out.read_text(encoding="utf-8"))
+    _, (crawl,) = _bench_on_zh_dev(tmp_path, "--no-download-only", "--distinct-text")
     assert crawl["outcome_ok"] is True and crawl["stored"] + crawl["duplicates"] + crawl["drops"] == 20
     # the copies' paragraphs differ: more stories than the 8 distinct pages
     assert crawl["stored"] > 8

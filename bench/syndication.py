@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.syndication_set import build  # noqa: E402
 from crawler.syndication import Config, assign, candidates, prepare, signature  # noqa: E402
-from crawler.syndication.index import _prepare  # noqa: E402
+from crawler.syndication.index import PREPARED_CACHE  # noqa: E402
 from crawler.syndication.schema import create_all, stories_columns_ddl  # noqa: E402
 from crawler.syndication.signature import FULL_BANDS, LEAD_BANDS, NUM_PERM  # noqa: E402
 
@@ -185,7 +185,7 @@ def cost(sizes: list[int], db: Path, probes: int = 200, cache_mb: int | None = N
         times = [float("inf")] * len(rows)
         probe = [float("inf")] * len(rows)
         for _ in range(2):
-            _prepare.cache_clear()   # each pass starts cold, as a new process would
+            PREPARED_CACHE.clear()   # each pass starts cold, as a new process would
             conn.execute("BEGIN")
             for i, r in enumerate(rows):
                 story = {"id": r["url"], "title": r["title"], "body_text": r["body_text"],

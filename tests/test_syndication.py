@@ -2,6 +2,7 @@
 reports, stories outside the window and different stories are not; bridges merge; rebuild
 equals incremental assignment; origin by source attribution."""
 
+import random
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -211,3 +212,39 @@ def test_generated_syndication_set_meets_the_targets():
     from bench.syndication import quality
     r = quality("dev", use_text=True)
     assert r["precision"] >= 0.98 and r["recall"] >= 0.95, r
+
+
+def test_the_prepared_cache_is_bounded_by_the_shingles_it_holds():
+    """Long stories fill the cache by their size, not their number: 512 stories of a few
+    thousand characters once held 117 MB of shingle sets in the crawl process."""
+    from crawler.syndication.index import PREPARED_CACHE, PreparedCache
+
+    made = []
+
+    def story(i: int, paragraphs: int) -> dict:
+        # text of its own (every character a token: about one shingle a character)
+        rng = random.Random(i)
+        body = "\n".join("".join(rng.choices(STORY, k=len(STORY) // 4)) for _ in range(paragraphs))
+        return {"id": f"s{i}", "title": f"{TITLE}{i}", "body_text": body,
+                "published_at": "2024-10-27T09:30:00+08:00", "first_seen": None, "outlet": None, "named_source": None}
+
+    cache = PreparedCache(max_shingles=3_000, max_stories=100)
+
+    def get(i: int, paragraphs: int):
+        key = (i, paragraphs)
+        return cache.get(key, lambda: made.append(key) or prepare(story(i, paragraphs)))
+
+    small = get(0, 1)
+    assert get(0, 1) is small and made == [(0, 1)]                      # a hit is not made again
+    for i in range(1, 20):
+        get(i, 10)                                                      # ~650 shingles each
+    assert 0 < cache.shingles <= 3_000 and len(cache) <= 5                 # not the 100 it may count
+    assert get(19, 10) is not None and made.count((19, 10)) == 1        # the latest is kept
+    get(0, 1)
+    assert made.count((0, 1)) == 2                                      # the oldest was dropped
+    # the crawl's own cache: preparing many long stories keeps it under its bound
+    before = len(PREPARED_CACHE)
+    for i in range(60):
+        prepare(story(1000 + i, 100))                                   # ~6,500 shingles each
+    assert PREPARED_CACHE.shingles <= PREPARED_CACHE.max_shingles
+    assert len(PREPARED_CACHE) < before + 60

@@ -132,7 +132,12 @@ def test_same_clusters_with_and_without_fingerprints():
             fp = pickle.loads(pickle.dumps(fingerprint(title, body))) if with_fp else None
             for key, n in syndication_counts(store.insert_story(row, run_id, fingerprint=fp), new_story=True).items():
                 counts[key] = counts.get(key, 0) + n
-        found[with_fp] = (snapshot(store.db),
+        clustering = snapshot(store.db)
+        # when it was written (the store's clock, a second apart when the passes straddle one)
+        # is not what is compared: clusters.last_changed and cluster_merges.merged_at
+        clustering["clusters"] = [row[:-1] for row in clustering["clusters"]]
+        clustering["merges"] = [row[:-1] for row in clustering["merges"]]
+        found[with_fp] = (clustering,
                           store.db.execute("SELECT story_id, minhash, length, ts, outlet, named_source FROM story_signatures "
                                            "ORDER BY story_id").fetchall(),
                           store.db.execute("SELECT g.story_id, b.band, b.hash FROM lsh_bands b JOIN story_signatures g "

@@ -1,7 +1,7 @@
 """Syndication benchmark: clustering quality on a generated set, and cost per story at scale.
 
     .venv/bin/python bench/syndication.py quality [--split dev|heldout] [--text]
-    .venv/bin/python bench/syndication.py cost [--sizes 10000,100000,1000000] [--db /tmp/synd-cost.sqlite] [--cache-mb 64]
+    .venv/bin/python bench/syndication.py cost [--sizes 10000,100000,1000000] [--db /tmp/synd-cost.sqlite] [--cache-mb 32]
     .venv/bin/python bench/syndication.py crawl [--split dev|heldout|both] [--keep DIR]
 
 quality: builds the set with bench/syndication_set.py in a temporary folder, extracts every
@@ -16,7 +16,7 @@ keys each; bulk-loaded), then times `assign()` (index probes, candidate verifica
 inserts and cluster update) for real stories from the dev set at that size, inside a
 transaction that is rolled back, so each size measures the same new stories. Reports ms per
 story (median and p90), the 48 index probes alone, bytes per stored story and the file size.
-`--cache-mb` sets SQLite's page cache as the store's connection does (64 MB; 2 = SQLite's default).
+`--cache-mb` sets SQLite's page cache as the store's connection does (32 MB; 2 = SQLite's default).
 
 crawl: the real thing. Builds the set's mirror in a temporary folder, serves it with
 `python -m crawler.mirror_server` on 127.0.0.1, runs `scrapy crawl urls -a file=urls.txt` in a
@@ -332,7 +332,7 @@ def main(argv=None):
     c = sub.add_parser("cost")
     c.add_argument("--sizes", default="10000,100000,1000000")
     c.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "synd-cost.sqlite")
-    c.add_argument("--cache-mb", type=int, default=64, help="SQLite page cache (the store uses 64 MB; 2 = SQLite's default)")
+    c.add_argument("--cache-mb", type=int, default=32, help="SQLite page cache (the store uses 32 MB; 2 = SQLite's default)")
     w = sub.add_parser("crawl")
     w.add_argument("--split", choices=("dev", "heldout", "both"), default="both")
     w.add_argument("--keep", type=Path, help="keep the mirror, stores and crawl logs in this folder")

@@ -89,9 +89,11 @@ def connect(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
     # commit, never corrupt it, and what was rolled back (stories, their URLs' ledger
     # rows together) is fetched again by the next run. SQLite's recommended WAL setting.
     db.execute("PRAGMA synchronous = NORMAL")
-    # 64 MB page cache instead of SQLite's 2 MB: every stored story adds 48 rows at
+    # 32 MB page cache instead of SQLite's 2 MB: every stored story adds 48 rows at
     # random places of the syndication index (lsh_bands); with the default cache each
-    # costs a page read once the index outgrows it (16.7 ms per story at 1M stories,
-    # 7–9 ms with a large cache; see README "Syndication"). Memory is only used as filled.
-    db.execute("PRAGMA cache_size = -65536")
+    # costs a page read once the index outgrows it (16.7 ms per story at 1M stories; see
+    # README "Syndication"). At 1M stories 32 MB gives 2.9–3.1 ms a story, 64 MB 2.8 and
+    # 16 MB 3.7 (bench/syndication.py cost --cache-mb N): 64 MB bought 0.2 ms for 32 MB
+    # more in the crawl process (issue 12's memory goal). Memory is only used as filled.
+    db.execute("PRAGMA cache_size = -32768")
     return db

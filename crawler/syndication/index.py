@@ -115,8 +115,9 @@ def story_time(story: Mapping[str, Any]) -> int | None:
 def prepare(story: Mapping[str, Any]) -> Prepared:
     """Matching text, shingles, figures, time and attribution of one story. Cached by content:
     copies arrive close together, so the same stored stories are verified again and again."""
-    return _prepare(story["id"], story.get("title"), story.get("body_text"), story.get("published_at"),
-                    story.get("first_seen"), story.get("outlet"), story.get("named_source"))
+    key = (story["id"], story.get("title"), story.get("body_text"), story.get("published_at"),
+           story.get("first_seen"), story.get("outlet"), story.get("named_source"))
+    return PREPARED_CACHE.get(key, lambda: _make_prepared(*key))
 
 
 class PreparedCache:
@@ -161,11 +162,6 @@ class PreparedCache:
 # about 28 MB of shingles (copies of one story arrive close together: the stories they are
 # verified against are the same few, again and again)
 PREPARED_CACHE = PreparedCache(max_shingles=200_000, max_stories=512)
-
-
-def _prepare(story_id, title, body_text, published_at, first_seen, outlet, named) -> Prepared:
-    key = (story_id, title, body_text, published_at, first_seen, outlet, named)
-    return PREPARED_CACHE.get(key, lambda: _make_prepared(*key))
 
 
 def _make_prepared(story_id, title, body_text, published_at, first_seen, outlet, named) -> Prepared:

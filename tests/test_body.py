@@ -1,6 +1,9 @@
+import random
+import re
+
 import lxml.html
 
-from crawler.extraction.body import body_text, clean_body_element, sanitize_html
+from crawler.extraction.body import body_text, clean_body_element, join_lines, sanitize_html
 
 BASE = "http://www.chinadevelopment.com.cn/news/zj/2022/06/1800001.shtml"
 
@@ -35,6 +38,16 @@ def test_sanitize_keeps_allowed_structure_and_em_media_class():
 
 def test_sanitize_removes_fullwidth_indent_and_newlines_only():
     assert sanitize_html("<p>　　第一段  两个空格</p>\n<p>　　第二段</p>") == "<p>第一段  两个空格</p> <p>第二段</p>"
+
+
+def test_join_lines_equals_the_regex_it_replaces():
+    # join_lines is written with str.split() for speed; the regex is what it must equal
+    line_break_run = re.compile(r"\s*[\r\n]+\s*")
+    pieces = [" ", "\n", "\r", "\r\n", "\t", "\u3000", "\xa0", "\x0b", "\x1c", "\u2028", "a", "中", "<p>"]
+    rng = random.Random(7)
+    for _ in range(30000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert join_lines(text) == line_break_run.sub(" ", text), repr(text)
 
 
 def test_protocol_relative_images_become_absolute():

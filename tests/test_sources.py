@@ -204,37 +204,54 @@ def test_golden_generator_keeps_what_people_wrote_and_measures_the_rest():
 
 
 def test_cheaper_selectors_find_the_nodes_cssselect_finds():
-    """Template XPaths are cssselect's rewritten to cheaper ones (issue 12: the descendant step,
-    the class test); on every mirrored page each declared selector, and a few shapes whose
-    positional predicates must keep cssselect's steps, find the same nodes either way."""
+    """Template XPaths are cheaper than cssselect's (issue 12: combinators test the subject's
+    ancestors, the class test filters with contains(@class) first); on every mirrored page and on
+    a page of nested look-alikes, each declared selector and a few shapes whose positional
+    predicates must keep cssselect's steps find the same nodes, in the same order, as lxml's
+    translation (with our :contains(), which lxml's needs an extension function for)."""
     from lxml import etree
+    from lxml.cssselect import LxmlHTMLTranslator
 
     from crawler.extraction.article import parse_html
-    from crawler.sources.base import _POSITIONAL_RE, _TRANSLATOR, SELECTOR_FIELDS, _cheaper
+    from crawler.sources.base import _POSITIONAL_RE, _TRANSLATOR, SELECTOR_FIELDS, _cheaper, _Translator
+
+    class CssselectCombinators(_Translator):
+        xpath_descendant_combinator = LxmlHTMLTranslator.xpath_descendant_combinator
+        xpath_child_combinator = LxmlHTMLTranslator.xpath_child_combinator
+
+    reference = CssselectCombinators()
 
     selectors = ["div.a p", "div .b span:first-child", "ul li:nth-child(2)", "div.x > p.y", "#main .c a",
-                 "div.a li:last-child", "div.a span:nth-of-type(2)", "div.title p em"]
+                 "div.a li:last-child", "div.a span:nth-of-type(2)", "div.title p em", "div.a > div.a p",
+                 "div.a div.b > span", "p + span", "div.a p ~ span", "div.a *", "div.a > *"]
     for decl in DECLARED.values():
         for template in decl.templates:
             for which in SELECTOR_FIELDS:
                 value = getattr(template, which)
                 selectors += [] if value is None else [value] if isinstance(value, str) else list(value)
-    pairs = [(etree.XPath(e), etree.XPath(_cheaper(e))) for e in map(_TRANSLATOR.css_to_xpath, selectors)]
-    # the cheap forms, whichever cssselect made the originals (1.6 already writes them; 1.3
-    # writes `/descendant-or-self::*/` and a class test without the contains(@class) filter)
+    pairs = [(etree.XPath(reference.css_to_xpath(s)), etree.XPath(_cheaper(_TRANSLATOR.css_to_xpath(s)))) for s in selectors]
     for _, cheaper in pairs:
         if not _POSITIONAL_RE.search(cheaper.path):
             assert "/descendant-or-self::*/" not in cheaper.path, cheaper.path
         assert cheaper.path.count("normalize-space(@class)") == cheaper.path.count("contains(@class, "), cheaper.path
-    pages = [p for p in MIRROR_DIR.rglob("*.*htm*") if p.is_file()]
+    # the ancestor form is what declared templates get
+    assert _TRANSLATOR.css_to_xpath("div.rm_txt h1").startswith("descendant-or-self::h1[ancestor::div[")
+    nested = (
+        '<html><body><div class="a"><p>1</p><div class="a b"><p>2</p><span>s1</span><div class="b"><span>s2</span>'
+        '<p>3</p><span>s3</span></div></div><div class="x"><p class="y">4</p><div><p class="y">5</p></div></div>'
+        '<ul><li>l1</li><li>l2<ul><li>l3</li><li>l4</li></ul></li></ul></div>'
+        '<div class="title"><p><em>e1</em><span><em>e2</em></span></p></div><div id="main"><div class="c"><a>a1</a></div></div>'
+        "</body></html>"
+    )
+    pages = [p.read_bytes() for p in MIRROR_DIR.rglob("*.*htm*") if p.is_file()]
     assert len(pages) > 30
     found = 0
-    for page in pages:
-        root = parse_html(page.read_bytes())
+    for page in [nested.encode(), *pages]:
+        root = parse_html(page)
         if root is None:
             continue
         for original, cheaper in pairs:
             nodes = original(root)
-            assert cheaper(root) == nodes, (page, original.path)
+            assert cheaper(root) == nodes, (page[:80], original.path, cheaper.path)
             found += bool(nodes)
     assert found > 100

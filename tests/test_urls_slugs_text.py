@@ -1,7 +1,11 @@
+import random
+import re
+import sys
+
 import pytest
 
 from crawler.extraction.bylines import parse_editor, parse_outlet
-from crawler.extraction.text import fingerprint_text
+from crawler.extraction.text import fingerprint_text, normalize_space
 from crawler.extraction.titles import clean_title
 from crawler.urls import canonicalize
 from pipelines.slugs import slugify
@@ -85,3 +89,25 @@ def test_parse_editor():
 
 def test_fingerprint_ignores_markup_width_and_punctuation():
     assert fingerprint_text("第一段，内容。\n第二段") == fingerprint_text("　　第一段,内容.第二段")
+
+
+# normalize_space is written with str.split() for speed; this is what it must equal
+_WHITESPACE_RUN_RE = re.compile(r"[\s\u200b\ufeff]+")
+
+
+def test_normalize_space_treats_as_whitespace_exactly_what_the_regex_does():
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        text = f"a{char}b"
+        assert normalize_space(text) == _WHITESPACE_RUN_RE.sub(" ", text).strip(), hex(code)
+
+
+def test_normalize_space_equals_the_regex_on_mixed_runs():
+    pieces = [" ", "\n", "\t", "\u3000", "\xa0", "\u200b", "\ufeff", "\x1c", "a", "中", "é"]
+    rng = random.Random(12)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert normalize_space(text) == _WHITESPACE_RUN_RE.sub(" ", text).strip(), repr(text)
+    assert normalize_space(None) == normalize_space("") == ""

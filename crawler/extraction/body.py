@@ -91,7 +91,6 @@ _NH3_OPTIONS: dict = {
 # one cleaner built once (nh3 ≥ 0.3): nh3.clean() converts the allow-lists on every call, half
 # of its cost on a small body (issue 12); the filter reads the page's URL from _base_url
 _CLEANER = nh3.Cleaner(**_NH3_OPTIONS) if hasattr(nh3, "Cleaner") else None
-_LINE_BREAKS_RE = re.compile(r"\s*[\r\n]+\s*")
 _EMPTY_P_RE = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>\s?")
 _P_LEADING_SPACE_RE = re.compile(r"(<p>)\s+")
 _EMPTY_P_TAG_RE = re.compile(r"<p></p>\s?")
@@ -110,11 +109,27 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
         cleaned = _CLEANER.clean(html) if _CLEANER is not None else nh3.clean(html, **_NH3_OPTIONS)
     finally:
         _base_url.value = None
-    cleaned = _LINE_BREAKS_RE.sub(" ", cleaned)
+    cleaned = join_lines(cleaned)
     cleaned = cleaned.replace(' class=""', "")  # a class outside the allow-list leaves an empty attribute
     # a <p> with nothing in it is layout, not content
     cleaned = _EMPTY_P_RE.sub("", cleaned)
     return cleaned.strip()
+
+
+def join_lines(text: str) -> str:
+    """Each run of whitespace holding a line break → one space: ``re.sub(r"\\s*[\\r\\n]+\\s*", " ", text)``.
+
+    Written with str.split(): that regex starts with ``\\s*``, so re tries it at every character,
+    which cost 15 µs on a 450-character body and 370 µs on an 11,000-character one, against
+    1.3 and 23 µs here (issue 12; tests/test_body.py checks both agree)."""
+    if "\r" in text:
+        text = text.replace("\r", "\n")
+    elif "\n" not in text:
+        return text
+    lines = text.split("\n")
+    # the whitespace around each break goes; lines of whitespace alone join the run around them
+    inner = [line for line in map(str.strip, lines[1:-1]) if line]
+    return " ".join([lines[0].rstrip(), *inner, lines[-1].lstrip()])
 
 
 def string_value(el: etree._Element) -> str:

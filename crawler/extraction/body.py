@@ -12,6 +12,7 @@ Two entry points:
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -144,21 +145,31 @@ def _text_of(el: etree._Element) -> str:
 
 
 def _is_junk_widget(el: etree._Element) -> bool:
-    attrs = " ".join(filter(None, [el.get("class"), el.get("id")]))
-    if attrs and _JUNK_ATTR_RE.search(attrs):
+    css_class, element_id = el.get("class"), el.get("id")
+    if not (css_class or element_id):
+        return False
+    if _is_junk_name(f"{css_class} {element_id}" if css_class and element_id else css_class or element_id):
         # a container of real text that happens to carry such a class stays
         return len(_text_of(el)) < 200 or el.tag in {"ul", "ol"}
     return False
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_junk_name(attrs: str) -> bool:
+    # a site repeats the same few class names on every page
+    return _JUNK_ATTR_RE.search(attrs) is not None
+
+
 def remove_junk(root: etree._Element) -> None:
     """Drop scripts, comments, widgets and boilerplate paragraphs in place."""
-    for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
-        _drop(node)
+    # one pass in document order: a comment's text is no node's text, so dropping comments
+    # among the elements, rather than all before them, leaves the same tree (issue 12)
     for node in list(root.iter()):
-        if not isinstance(node.tag, str):
-            continue
-        if node.tag in DROP_TAGS or (node is not root and _is_junk_widget(node)):
+        tag = node.tag
+        if not isinstance(tag, str):
+            if tag is etree.Comment or tag is etree.ProcessingInstruction:
+                _drop(node)
+        elif tag in DROP_TAGS or (node is not root and _is_junk_widget(node)):
             _drop(node)
     if not _JUNK_TEXT_WORDS_RE.search(string_value(root)):
         return
@@ -415,13 +426,29 @@ def body_blocks(
     return result
 
 
+def _serialize_lines(elements: list[etree._Element]) -> str:
+    """The elements' HTML, one per line: ``"\\n".join(tostring(e) for e in elements)``.
+
+    Serialized in one call, inside a wrapper they are moved into (the caller is done with
+    them): one tostring() per paragraph cost a twentieth of a site's rules (issue 12)."""
+    if len(elements) < 2:
+        return "".join(lxml.html.tostring(e, encoding="unicode", with_tail=False) for e in elements)
+    wrapper = lxml.html.Element("div")
+    for element in elements:
+        element.tail = "\n"
+        wrapper.append(element)
+    elements[-1].tail = None
+    return lxml.html.tostring(wrapper, encoding="unicode")[len("<div>") : -len("</div>")]
+
+
 def join_blocks(blocks) -> str:
-    """The blocks' sanitized HTML on one line (one sanitizer pass for all of them)."""
+    """The blocks' sanitized HTML on one line (one sanitizer pass for all of them). It spends
+    the blocks: their elements are moved out of wherever they were (``_serialize_lines``)."""
     blocks = list(blocks)
-    if any(block._html is not None for block in blocks):
-        return " ".join(html for html in (block.html for block in blocks) if html)
-    raw = "\n".join(lxml.html.tostring(block.element, encoding="unicode", with_tail=False) for block in blocks)
-    html = sanitize_html(raw, blocks[0].base_url if blocks else None)
+    for block in blocks:
+        if block._html is not None:
+            return " ".join(html for html in (block.html for block in blocks) if html)
+    html = sanitize_html(_serialize_lines([block.element for block in blocks]), blocks[0].base_url if blocks else None)
     html = _P_LEADING_SPACE_RE.sub(r"\1", html)
     return _EMPTY_P_TAG_RE.sub("", html).strip()
 

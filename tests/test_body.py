@@ -1,3 +1,4 @@
+import copy
 import random
 import re
 
@@ -109,3 +110,29 @@ def test_string_value_is_text_content():
         if isinstance(el.tag, str):
             assert string_value(el) == el.text_content()
     assert string_value(root[0]) == "一二三四&五六七"
+
+
+def test_a_body_of_block_children_flattens_as_the_walk_does():
+    # _blocks skips the walk when every child is a block with only whitespace around (issue 12);
+    # the walk's answer on a copy is what it must give, and bodies that are not such a row walk
+    from crawler.extraction.body import _blocks, _Flattener, _only_blocks
+
+    def walked(container):
+        flattener = _Flattener(split_br=False, copy_blocks=True)
+        flattener.walk(container)
+        flattener.flush()
+        return [lxml.html.tostring(block, encoding="unicode") for block in flattener.blocks]
+
+    bodies = {
+        "<div>\n <p>一</p>\n <p>二<b>粗</b></p>\u3000<table><tr><td>表</td></tr></table> <h2>题</h2>\n</div>": True,
+        "<div><p>一</p>夹着的字<p>二</p></div>": False,
+        "<div>开头的字<p>一</p></div>": False,
+        "<div><p>一</p><span>行内</span></div>": False,
+        "<div><p>一</p><div>块</div></div>": False,
+        "<div><P>大写</P><p>二</p></div>": True,
+    }
+    for html, only_blocks in bodies.items():
+        container = lxml.html.fragment_fromstring(html)
+        assert _only_blocks(container) is only_blocks, html
+        expected = walked(copy.deepcopy(container))
+        assert [lxml.html.tostring(block, encoding="unicode") for block in _blocks(container, copy_blocks=False)] == expected, html

@@ -208,16 +208,13 @@ def _drop(node: etree._Element) -> None:
     parent.remove(node)
 
 
-def _drop_summary(blocks: list[etree._Element]) -> list[etree._Element]:
-    """The leading ``摘要：…`` paragraph is a summary, not body text."""
-    for i, block in enumerate(blocks[:3]):
-        text = _text_of(block)
-        if not text and not block.findall(".//img"):
+def _summary_index(blocks: list[etree._Element], texts: list[str]) -> int | None:
+    """Where the leading ``摘要：…`` paragraph is (a summary, not body text), if any."""
+    for i, (block, text) in enumerate(zip(blocks[:3], texts)):
+        if not text and block.find(".//img") is None:
             continue
-        if _SUMMARY_RE.match(text):
-            return blocks[:i] + blocks[i + 1 :]
-        break
-    return blocks
+        return i if _SUMMARY_RE.match(text) else None
+    return None
 
 
 def _fix_images(root: etree._Element) -> None:
@@ -251,10 +248,28 @@ def _blocks(container: etree._Element, split_br: bool = False, copy_blocks: bool
     one block per line (generic extraction: boilerplate lines then stand alone).
     ``copy_blocks=False``: block elements are taken out of ``container`` itself (which the
     caller then no longer needs) instead of copied."""
+    if not copy_blocks and not split_br and _only_blocks(container):
+        # what the walk below returns for such a node, without walking it: its children
+        blocks = list(container)
+        for block in blocks:
+            block.tail = None
+        return blocks
     flattener = _Flattener(split_br, copy_blocks)
     flattener.walk(container)
     flattener.flush()
     return flattener.blocks
+
+
+def _only_blocks(container: etree._Element) -> bool:
+    """Whether every child is a block element and no text but whitespace lies around them
+    (most site bodies: a row of <p>). Flattening such a node only detaches its children."""
+    if normalize_space(container.text):
+        return False
+    for child in container:
+        tag = child.tag
+        if not isinstance(tag, str) or tag.lower() not in BLOCK_TAGS or normalize_space(child.tail):
+            return False
+    return True
 
 
 class _Flattener:
@@ -408,54 +423,62 @@ def body_blocks(
     Blocks without text or image are left out; HTML is sanitized when first asked for.
     ``in_place``: the node is the caller's to spend (no copy is made). ``count_links=False``:
     ``link_chars`` is left 0 (a caller that only joins the blocks does not read it)."""
-    root = body if in_place else copy.deepcopy(body)
-    root.tail = None
-    remove_junk(root)
-    _fix_images(root)
     result = []
-    # root is ours either way (the caller's to spend, or the copy just made): its blocks are taken
-    # out of it rather than copied a second time
-    for block in _drop_summary(_blocks(root, split_br=split_br, copy_blocks=False)):
-        if block.tag in {"h1"}:
-            block.tag = "h2"
-        text = _text_of(block)
-        if not text and block.find(".//img") is None:
-            continue
+    for block, text in _kept_blocks(body, split_br=split_br, in_place=in_place):
         links = sum(len(normalize_space(string_value(a))) for a in block.iter("a")) if text and count_links else 0
         result.append(Block(block, text, links, base_url))
     return result
 
 
-def _serialize_lines(elements: list[etree._Element]) -> str:
-    """The elements' HTML, one per line: ``"\\n".join(tostring(e) for e in elements)``.
+def _kept_blocks(body: etree._Element, *, split_br: bool, in_place: bool) -> list[tuple[etree._Element, str]]:
+    """The body's block elements with their text, cleaned: no junk, no summary, none empty."""
+    root = body if in_place else copy.deepcopy(body)
+    root.tail = None
+    remove_junk(root)
+    _fix_images(root)
+    # root is ours either way (the caller's to spend, or the copy just made): its blocks are taken
+    # out of it rather than copied a second time
+    blocks = _blocks(root, split_br=split_br, copy_blocks=False)
+    texts = [_text_of(block) for block in blocks]
+    summary = _summary_index(blocks, texts)
+    if summary is not None:
+        del blocks[summary], texts[summary]
+    kept = []
+    for block, text in zip(blocks, texts):
+        if block.tag == "h1":
+            block.tag = "h2"
+        if text or block.find(".//img") is not None:
+            kept.append((block, text))
+    return kept
 
-    Serialized in one call, inside a wrapper they are moved into (the caller is done with
-    them): one tostring() per paragraph cost a twentieth of a site's rules (issue 12)."""
-    if len(elements) < 2:
-        return "".join(lxml.html.tostring(e, encoding="unicode", with_tail=False) for e in elements)
-    wrapper = lxml.html.Element("div")
-    for element in elements:
-        element.tail = "\n"
-        wrapper.append(element)
-    elements[-1].tail = None
-    return lxml.html.tostring(wrapper, encoding="unicode")[len("<div>") : -len("</div>")]
+
+def _serialize_lines(elements: list[etree._Element]) -> str:
+    """The elements' HTML, one per line. etree.tostring, not lxml.html.tostring: that one also
+    runs a regex over the output to remove <meta http-equiv="Content-Type"> tags, which
+    remove_junk has already dropped from every block (a tenth of a site body's cleaning;
+    issue 12)."""
+    return "\n".join(etree.tostring(element, method="html", encoding="unicode", with_tail=False) for element in elements)
 
 
 def join_blocks(blocks) -> str:
-    """The blocks' sanitized HTML on one line (one sanitizer pass for all of them). It spends
-    the blocks: their elements are moved out of wherever they were (``_serialize_lines``)."""
+    """The blocks' sanitized HTML on one line (one sanitizer pass for all of them)."""
     blocks = list(blocks)
     for block in blocks:
         if block._html is not None:
             return " ".join(html for html in (block.html for block in blocks) if html)
-    html = sanitize_html(_serialize_lines([block.element for block in blocks]), blocks[0].base_url if blocks else None)
+    return _join_elements([block.element for block in blocks], blocks[0].base_url if blocks else None)
+
+
+def _join_elements(elements: list[etree._Element], base_url: str | None) -> str:
+    html = sanitize_html(_serialize_lines(elements), base_url)
     html = _P_LEADING_SPACE_RE.sub(r"\1", html)
     return _EMPTY_P_TAG_RE.sub("", html).strip()
 
 
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:
-    """A site's body node → sanitized one-line body HTML ('' when empty)."""
-    return join_blocks(body_blocks(body, base_url, count_links=False))
+    """A site's body node → sanitized one-line body HTML ('' when empty): ``join_blocks`` of
+    its ``body_blocks``, without building Block objects only to take their elements back."""
+    return _join_elements([block for block, _ in _kept_blocks(body, split_br=False, in_place=False)], base_url)
 
 
 def body_text(body_html: str) -> str:

@@ -92,3 +92,23 @@ def test_dates_of_a_source_in_another_zone():
     assert in_source_zone("2022-06-08T11:00:00+08:00", "2022-06-08T12:00:00+09:00", "Asia/Tokyo") == "2022-06-08T11:00:00+08:00"
     assert in_source_zone("2022-06-08T12:00:00+08:00", "2022-06-08 12:00", "Asia/Shanghai") == "2022-06-08T12:00:00+08:00"
     assert in_source_zone(None, None, "Europe/Berlin") is None
+
+
+def test_the_month_name_prefilter_knows_every_initial_the_search_accepts():
+    # find_date skips the English month-name search when no possible first letter of a month is
+    # in the text (issue 12); re.I also folds characters such as ſ onto s, so every BMP
+    # character is tried in front of each month name's tail
+    import re
+
+    from crawler.extraction.dates import _MONTH_INITIAL_RE, _MONTHS_RE
+
+    tails = {name[0].lower(): name[1:] for name in ("January", "February", "March", "April", "September", "October", "November", "December")}
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        for tail in tails.values():
+            if _MONTHS_RE.match(char + tail):
+                assert _MONTH_INITIAL_RE.match(char), hex(code)
+    assert find_date("Published September 10th, 2005") is not None
+    assert re.search("[A-Za-z]", "2022-06-08 11:39 来源：中国发展网") is None  # the common case the filter is for

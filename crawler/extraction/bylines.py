@@ -10,6 +10,7 @@ from .text import normalize_space
 SOURCE_RE = re.compile(r"(?:来源|来自|稿源|出处)\s*[:：]\s*(?P<name>[^\s|｜/，,;；]+(?:\s*\([^)]*\))?)")
 EDITOR_RE = re.compile(r"(?:责任编辑|责编|编辑)\s*[:：]\s*(?P<name>[^\s|｜)）\]】]{1,20})")
 _CLOSING = "）)】]"
+_SITE_SEPARATORS = ("-", "－", "_", "—", "|", "｜")
 
 
 def parse_outlet(text: str | None, site_names: tuple[str, ...] | list[str] = ()) -> str | None:
@@ -31,8 +32,11 @@ def parse_outlet(text: str | None, site_names: tuple[str, ...] | list[str] = ())
             return None
         name = rest.split(" ")[0]
     name = name.strip(_CLOSING + " ")
+    # the site's name is only taken off where a separator joins it (most outlets have none)
+    if not any(sep in name for sep in _SITE_SEPARATORS):
+        return name or None
     for site in site_names:
-        for sep in ("-", "－", "_", "—", "|", "｜"):
+        for sep in _SITE_SEPARATORS:
             suffix, prefix = sep + site, site + sep
             if name.endswith(suffix) and len(name) > len(suffix):
                 name = name[: -len(suffix)]

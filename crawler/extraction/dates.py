@@ -288,13 +288,20 @@ def _full_dates(text: str):
             normalized = _slash_match(match)
             if normalized:
                 found.append((match.start(), normalized, match))
-    if re.search(_MONTHS, text, re.I):
+    if _MONTH_INITIAL_RE.search(text) and _MONTHS_RE.search(text):
         for match in ENGLISH_DATE_RE.finditer(text):
             normalized = _english_match(match)
             if normalized:
                 found.append((match.start(), normalized, match))
-    found.sort(key=lambda item: item[0])
+    if len(found) > 1:
+        found.sort(key=lambda item: item[0])
     return found
+
+
+_MONTHS_RE = re.compile(_MONTHS, re.I)
+# a month name starts with one of these (ſ: re.I matches the long s to s): a text without any,
+# most Chinese meta lines, is not searched for month names (issue 12)
+_MONTH_INITIAL_RE = re.compile("[JFMASONDjfmasondſ]")
 
 
 def find_date(

@@ -218,12 +218,14 @@ def test_cheaper_selectors_find_the_nodes_cssselect_finds():
     class CssselectCombinators(_Translator):
         xpath_descendant_combinator = LxmlHTMLTranslator.xpath_descendant_combinator
         xpath_child_combinator = LxmlHTMLTranslator.xpath_child_combinator
+        selector_to_xpath = LxmlHTMLTranslator.selector_to_xpath
 
     reference = CssselectCombinators()
 
     selectors = ["div.a p", "div .b span:first-child", "ul li:nth-child(2)", "div.x > p.y", "#main .c a",
                  "div.a li:last-child", "div.a span:nth-of-type(2)", "div.title p em", "div.a > div.a p",
-                 "div.a div.b > span", "p + span", "div.a p ~ span", "div.a *", "div.a > *"]
+                 "div.a div.b > span", "p + span", "div.a p ~ span", "div.a *", "div.a > *", "#main", ".c", ".a .b",
+                 "#main.c", ".x ~ .y", ".a > .b", ":not(.a)", "*.b", ".b:first-child", "#x, .title"]
     for decl in DECLARED.values():
         for template in decl.templates:
             for which in SELECTOR_FIELDS:
@@ -236,11 +238,13 @@ def test_cheaper_selectors_find_the_nodes_cssselect_finds():
         assert cheaper.path.count("normalize-space(@class)") == cheaper.path.count("contains(@class, "), cheaper.path
     # the ancestor form is what declared templates get
     assert _TRANSLATOR.css_to_xpath("div.rm_txt h1").startswith("descendant-or-self::h1[ancestor::div[")
+    assert _TRANSLATOR.css_to_xpath("#artiContent").startswith("descendant-or-self::*/@id[. = 'artiContent']/parent::*[")
     nested = (
         '<html><body><div class="a"><p>1</p><div class="a b"><p>2</p><span>s1</span><div class="b"><span>s2</span>'
         '<p>3</p><span>s3</span></div></div><div class="x"><p class="y">4</p><div><p class="y">5</p></div></div>'
         '<ul><li>l1</li><li>l2<ul><li>l3</li><li>l4</li></ul></li></ul></div>'
         '<div class="title"><p><em>e1</em><span><em>e2</em></span></p></div><div id="main"><div class="c"><a>a1</a></div></div>'
+        '<p class="x">x</p><p class="y bb">y1</p><p class=" y ">y2</p><div id="main" class="c">dup</div><span class="b">b2</span>'
         "</body></html>"
     )
     pages = [p.read_bytes() for p in MIRROR_DIR.rglob("*.*htm*") if p.is_file()]

@@ -112,3 +112,13 @@ def test_the_month_name_prefilter_knows_every_initial_the_search_accepts():
                 assert _MONTH_INITIAL_RE.match(char), hex(code)
     assert find_date("Published September 10th, 2005") is not None
     assert re.search("[A-Za-z]", "2022-06-08 11:39 来源：中国发展网") is None  # the common case the filter is for
+
+
+def test_the_page_offset_form_of_a_found_date():
+    from crawler.extraction.article import Extraction
+
+    for text, page_iso in [("2022-06-08 11:39", "2022-06-08T11:39:00+08:00"), ("2022-02-06T13:48:06+01:00", "2022-02-06T13:48:06+01:00")]:
+        found = parse_date(text)
+        result = Extraction(url="http://example.test/a")
+        assert result.set_date(found, "test")
+        assert result.published_at_page == found.page_iso == page_iso

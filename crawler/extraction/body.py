@@ -93,7 +93,9 @@ _NH3_OPTIONS: dict = {
 # of its cost on a small body (issue 12); the filter reads the page's URL from _base_url
 _CLEANER = nh3.Cleaner(**_NH3_OPTIONS) if hasattr(nh3, "Cleaner") else None
 _EMPTY_P_RE = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>\s?")
-_P_LEADING_SPACE_RE = re.compile(r"(<p>)\s+")
+# replaced by the literal "<p>": a replacement with a group reference (r"\1") is expanded by a
+# Python function per match, a literal one in C
+_P_LEADING_SPACE_RE = re.compile(r"<p>\s+")
 _EMPTY_P_TAG_RE = re.compile(r"<p></p>\s?")
 
 
@@ -411,7 +413,7 @@ class Block:
         """Sanitized one-line HTML ('' for an empty block)."""
         if self._html is None:
             html = sanitize_html(lxml.html.tostring(self.element, encoding="unicode"), self.base_url)
-            html = _P_LEADING_SPACE_RE.sub(r"\1", html)
+            html = _P_LEADING_SPACE_RE.sub("<p>", html)
             self._html = "" if html in ("", "<p></p>") else html
         return self._html
 
@@ -471,7 +473,7 @@ def join_blocks(blocks) -> str:
 
 def _join_elements(elements: list[etree._Element], base_url: str | None) -> str:
     html = sanitize_html(_serialize_lines(elements), base_url)
-    html = _P_LEADING_SPACE_RE.sub(r"\1", html)
+    html = _P_LEADING_SPACE_RE.sub("<p>", html)
     return _EMPTY_P_TAG_RE.sub("", html).strip()
 
 

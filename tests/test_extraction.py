@@ -130,3 +130,33 @@ def test_source_lookup_by_host():
     assert CDN.is_article_url("http://gjxq.chinadevelopment.com.cn/zxbd/2019/1484552.shtml")
     assert not CDN.is_article_url("http://www.chinadevelopment.com.cn/jbxx/1000001.shtml")
     assert not CDN.is_article_url("http://www.chinadevelopment.com.cn/news/zj/index_2.shtml")
+
+
+def test_the_page_editor_search_reads_only_elements_above_a_ze():
+    # _page_editor passes over elements with no text node holding 责 below them (issue 12); the
+    # answer must be the plain search's: the first p/div/span, in document order, whose text
+    # holds 责任编辑 or 责编, is shorter than 80 characters and names an editor
+    import lxml.html
+
+    from crawler.extraction.article import _page_editor
+    from crawler.extraction.body import string_value
+    from crawler.extraction.bylines import parse_editor
+
+    def plain(root):
+        for el in root.iter("p", "div", "span"):
+            text = string_value(el)
+            if ("责任编辑" in text or "责编" in text) and len(text) < 80 and parse_editor(text):
+                return parse_editor(text)
+        return None
+
+    pages = [
+        "<div><p>正文</p><span>责任</span><b>编辑：张三</b> 尾巴</div>",  # the word split over two nodes
+        "<div><p>正文</p><b>x</b>责编：李四<p>后</p></div>",  # in a tail
+        "<div><p>" + "长" * 90 + "责任编辑：王五</p><span>责任编辑：赵六</span></div>",  # too long, then a span
+        "<div><p>责任心</p><p>编辑：孙七</p></div>",  # 责 without either word
+        "<table><tr><td>责任编辑：周八</td></tr></table>",  # no p/div/span holds it
+    ]
+    for body in pages:
+        root = lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
+        assert _page_editor(root) == plain(root), body
+    assert [_page_editor(lxml.html.document_fromstring(f"<html><body>{b}</body></html>")) for b in pages[:3]] == ["张三", "李四后", "赵六"]

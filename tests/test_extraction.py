@@ -132,10 +132,10 @@ def test_source_lookup_by_host():
     assert not CDN.is_article_url("http://www.chinadevelopment.com.cn/news/zj/index_2.shtml")
 
 
-def test_the_page_editor_search_reads_only_elements_above_a_ze():
-    # _page_editor passes over elements with no text node holding 责 below them (issue 12); the
-    # answer must be the plain search's: the first p/div/span, in document order, whose text
-    # holds 责任编辑 or 责编, is shorter than 80 characters and names an editor
+def test_the_page_editor_is_the_first_short_editor_line():
+    # _page_editor first looks for the words in the page's text (issue 12); the answer must be
+    # the plain search's: the first p/div/span, in document order, whose text holds 责任编辑
+    # or 责编, is shorter than 80 characters and names an editor
     import lxml.html
 
     from crawler.extraction.article import _page_editor

@@ -167,27 +167,13 @@ def apply_template(root: etree._Element, template: Template) -> dict | None:
     }
 
 
-# text nodes holding 责, the character both words start with
-_ZE_TEXTS = etree.XPath("descendant-or-self::text()[contains(., '责')]")
-
-
 def _page_editor(root: etree._Element) -> str | None:
     # a node's text is a substring of the page's: a page without the words has no such node,
     # and most pages are then done without reading the text of every p/div/span (issue 12)
     page_text = string_value(root)
     if "责任编辑" not in page_text and "责编" not in page_text:
         return None
-    # and only an element above a text node holding 责 can hold either word: the others are
-    # passed over without reading their text (a sixth of a source's site rules; issue 12)
-    holders = set()
-    for text in _ZE_TEXTS(root):
-        owner = text.getparent()  # a tail's owner is its previous sibling, not its parent
-        holders.update(owner.iterancestors())
-        if not text.is_tail:
-            holders.add(owner)
     for el in root.iter("p", "div", "span"):
-        if el not in holders:
-            continue
         text = string_value(el)
         if ("责任编辑" in text or "责编" in text) and len(text) < 80:
             editor = parse_editor(text)

@@ -146,10 +146,9 @@ def _text_of(el: etree._Element) -> str:
     return normalize_space(string_value(el)) if hasattr(el, "text_content") else ""
 
 
-def _is_junk_widget(el: etree._Element) -> bool:
-    css_class, element_id = el.get("class"), el.get("id")
-    if not (css_class or element_id):
-        return False
+def _is_junk_widget(el: etree._Element, css_class: str | None, element_id: str | None) -> bool:
+    """Whether an element with this class or id (one of them given) is a share button, pager,
+    ad … rather than text."""
     if _is_junk_name(f"{css_class} {element_id}" if css_class and element_id else css_class or element_id):
         # a container of real text that happens to carry such a class stays
         return len(_text_of(el)) < 200 or el.tag in {"ul", "ol"}
@@ -171,8 +170,13 @@ def remove_junk(root: etree._Element) -> None:
         if not isinstance(tag, str):
             if tag is etree.Comment or tag is etree.ProcessingInstruction:
                 _drop(node)
-        elif tag in DROP_TAGS or (node is not root and _is_junk_widget(node)):
+        elif tag in DROP_TAGS:
             _drop(node)
+        elif node is not root:
+            # most nodes have neither: looked at here, without a call per node
+            css_class, element_id = node.get("class"), node.get("id")
+            if (css_class or element_id) and _is_junk_widget(node, css_class, element_id):
+                _drop(node)
     if not _JUNK_TEXT_WORDS_RE.search(string_value(root)):
         return
     for node in list(root.iter("p", "div", "span", "font", "strong", "li", "td")):
@@ -434,7 +438,8 @@ def body_blocks(
 
 def _kept_blocks(body: etree._Element, *, split_br: bool, in_place: bool) -> list[tuple[etree._Element, str]]:
     """The body's block elements with their text, cleaned: no junk, no summary, none empty."""
-    root = body if in_place else copy.deepcopy(body)
+    # lxml's own deep copy, without copy.deepcopy's memo bookkeeping around it (a copy per page)
+    root = body if in_place else body.__deepcopy__(None)
     root.tail = None
     remove_junk(root)
     _fix_images(root)

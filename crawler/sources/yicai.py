@@ -24,6 +24,9 @@ TEMPLATES = (
         body=("#multi-text", "div.multiText", "div.m-txt", "div.txt"),
         date="div.title p em",
         outlet="div.title p span",
+        # author and 责编 (docs/sources/yicai.md): named here, the editor is not searched for
+        # over the whole page
+        editor="div.title p.names",
         seen="2018-2026, www.yicai.com/news (RSSHub yicai utils; simhash custom_constant.py)",
     ),
 )

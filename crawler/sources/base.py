@@ -122,7 +122,9 @@ def _xpath(expression: str) -> etree.XPath:
     cache = _local.__dict__.setdefault("xpaths", {})
     compiled = cache.get(expression)
     if compiled is None:
-        compiled = cache[expression] = etree.XPath(expression)
+        # no EXSLT regular expressions (no selector calls them): lxml would otherwise register
+        # them for every evaluation, a few tenths of a µs of each
+        compiled = cache[expression] = etree.XPath(expression, regexp=False, smart_strings=False)
     return compiled
 
 

@@ -3,6 +3,7 @@ import random
 import re
 
 import lxml.html
+from lxml import etree
 
 from crawler.extraction.body import body_text, clean_body_element, join_lines, sanitize_html
 
@@ -104,11 +105,14 @@ def test_string_value_is_text_content():
     from crawler.extraction.body import string_value
 
     root = lxml.html.fromstring(
-        "<div><p>一<b>二</b>三<!-- 注释 -->四&amp;<span>五<i>六</i></span>七</p>尾<ul><li>&#x4e03; 八</li></ul><p></p></div>"
+        "<div><p>一<b>二</b>三<!-- 注释 -->四&amp;<span>五<i>六</i></span>七</p>尾<ul><li>&#x4e03; 八</li></ul><p></p>"
+        "<p><!-- 只有注释 --></p><p>文字<!-- 注释 --></p><p>&lt;b&gt;不是标签&nbsp;</p><script>var a = '<p>';</script></div>"
     )
     for el in root.iter():
         if isinstance(el.tag, str):
+            # a leaf is read as its own text, the others through the serializer: both as text_content()
             assert string_value(el) == el.text_content()
+            assert string_value(el) == etree.tostring(el, method="text", encoding="unicode", with_tail=False)
     assert string_value(root[0]) == "一二三四&五六七"
 
 

@@ -138,7 +138,11 @@ def join_lines(text: str) -> str:
 def string_value(el: etree._Element) -> str:
     """The element's text (its descendants' text nodes, without its tail): what lxml.html's
     ``text_content()`` returns — both are libxml2's node content — at a quarter of the cost
-    of that method's XPath ``string()`` call (issue 12: site rules read the text of many nodes)."""
+    of that method's XPath ``string()`` call (issue 12: site rules read the text of many nodes).
+    An element without child nodes (most paragraphs, titles, meta lines) holds its own text
+    only, read without the serializer."""
+    if not len(el):
+        return el.text or ""
     return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 

@@ -73,3 +73,23 @@ def test_throughput_bench_with_distinct_text_stores_the_copies(tmp_path):
     assert crawl["outcome_ok"] is True and crawl["stored"] + crawl["duplicates"] + crawl["drops"] == 20
     # the copies' paragraphs differ: more stories than the 8 distinct pages
     assert crawl["stored"] > 8
+
+
+def test_extraction_snapshot_finds_no_change_in_unchanged_code_and_reports_one(tmp_path):
+    # bench/extraction_snapshot.py is how issue 12's speed-ups were shown to change nothing
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "bench/extraction_snapshot.py", *args], cwd=PROJECT,
+                              capture_output=True, text=True, timeout=240)
+
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for dest in (first, second):
+        written = run("write", str(dest), "--no-corpus")
+        assert written.returncode == 0, written.stderr[-2000:]
+    same = run("compare", str(first), str(second))
+    assert same.returncode == 0 and "pages: " in same.stdout and "differing 0" in same.stdout, same.stdout
+    snapshot = json.loads(second.read_text(encoding="utf-8"))
+    key = next(k for k, v in snapshot["pages"].items() if v.get("title"))
+    snapshot["pages"][key]["title"] += "!"
+    second.write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
+    changed = run("compare", str(first), str(second))
+    assert changed.returncode == 1 and f"{key} title" in changed.stdout, changed.stdout

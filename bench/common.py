@@ -5,6 +5,7 @@ the project (not bench/) first on sys.path."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
+# ../shared beside the project (corpora), or where SHARED_DIR says
+SHARED = Path(os.environ.get("SHARED_DIR") or PROJECT.parent / "shared")
 
 
 def write_json(payload: Any, dest: str) -> None:

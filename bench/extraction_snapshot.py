@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,7 +38,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "ben
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-SHARED = Path(os.environ.get("SHARED_DIR") or PROJECT.parent / "shared")
+from bench.common import SHARED  # noqa: E402
+
 CORPORA = ("zh-dev", "fundus-dev", "gne-pages")
 MIRROR = PROJECT / "tests" / "mirror"
 FETCHED_AT = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)

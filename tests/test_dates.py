@@ -122,3 +122,14 @@ def test_the_page_offset_form_of_a_found_date():
         result = Extraction(url="http://example.test/a")
         assert result.set_date(found, "test")
         assert result.published_at_page == found.page_iso == page_iso
+
+
+def test_to_iso_is_china_time_to_the_second_whatever_the_input():
+    from datetime import timedelta, timezone
+
+    from crawler.extraction.dates import to_iso
+
+    china = datetime(2024, 6, 12, 9, 41, 5, tzinfo=CHINA_TZ)
+    for value in (china, china.replace(microsecond=250), china.astimezone(timezone.utc), china.astimezone(timezone(timedelta(hours=-5)))):
+        assert to_iso(value) == "2024-06-12T09:41:05+08:00"
+        assert to_iso(value) == value.astimezone(CHINA_TZ).replace(microsecond=0).isoformat()

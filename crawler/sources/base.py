@@ -65,9 +65,13 @@ class _Translator(LxmlHTMLTranslator):
     def xpath_contains_function(self, xpath, function):
         if function.argument_types() not in (["STRING"], ["IDENT"]):
             raise ExpressionError(f"Expected a single string or ident for :contains(), got {function.arguments!r}")
-        value = function.arguments[0].value
+        value = function.arguments[0].value.lower()
+        if not any(char in _ASCII_LOWER for char in value):
+            # translate() changes only A–Z: text without ASCII letters ("来源") is found the same
+            # in the text as written, without folding each element's text first
+            return xpath.add_condition(f"contains(string(.), {self.xpath_literal(value)})")
         folded = f"translate(string(.), '{_ASCII_UPPER}', '{_ASCII_LOWER}')"
-        return xpath.add_condition(f"contains({folded}, {self.xpath_literal(value.lower())})")
+        return xpath.add_condition(f"contains({folded}, {self.xpath_literal(value)})")
 
 
 def _attribute_step(tree, translator) -> str | None:

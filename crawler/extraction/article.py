@@ -19,7 +19,7 @@ from ..sources.base import SourceDecl, Template
 from . import generic
 from .body import body_text, clean_body_element, string_value
 from .bylines import parse_editor, parse_outlet
-from .dates import CHINA_TZ, PRECISION_RANK, FoundDate, date_from_url, find_date, in_zone, parse_date, same_period, to_iso
+from .dates import PRECISION_RANK, FoundDate, date_from_url, find_date, in_zone, parse_date, same_period, to_iso
 from .decode import decode_html, unwrap_crawl_wrapper
 from .language import detect_language
 from .options import ExtractionOptions, Hints
@@ -72,8 +72,7 @@ class Extraction:
         self.published_at = found.iso
         self.date_stage = stage
         self.date_precision = precision
-        # a China-time value (most pages) reads the same in the page's offset
-        self.published_at_page = self.published_at if found.value.tzinfo is CHINA_TZ else found.page_iso
+        self.published_at_page = found.page_iso
         return True
 
     def has_final_date(self) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -86,7 +86,7 @@ class FoundDate:
         """The raw text states its UTC offset or zone (``Z``, ``+02:00``, ``GMT``)."""
         return bool(_EXPLICIT_ZONE_RE.search(self.raw))
 
-    @property
+    @cached_property
     def iso(self) -> str:
         """China time (what the store keeps)."""
         return to_iso(self.value)
@@ -95,6 +95,8 @@ class FoundDate:
     def page_iso(self) -> str:
         """The same instant in the offset the page gave (2022-02-06T13:48:06+01:00), China time
         when it gave none: the calendar day a reader of the page sees."""
+        if self.value.tzinfo is CHINA_TZ:  # most dates: the China-time text itself
+            return self.iso
         value = self.value if self.value.tzinfo is not None else self.value.replace(tzinfo=CHINA_TZ)
         return value.replace(microsecond=0).isoformat()
 

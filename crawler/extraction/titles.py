@@ -8,8 +8,8 @@ import re
 from .text import normalize_space
 
 # Separators sites put between the headline and their own name in <title>.
-_SUFFIX_SEPARATORS = r"\s*(?:[_|｜\-–—]|--)\s*"
 _SEPARATOR_CHARS = "_|｜-–—"
+_SUFFIX_SEPARATORS = rf"\s*(?:[{re.escape(_SEPARATOR_CHARS)}]|--)\s*"
 
 
 def strip_site_suffix(title: str, site_names: tuple[str, ...] | list[str]) -> str:
@@ -36,7 +36,8 @@ def _site_suffix_patterns(site_names: tuple[str, ...]) -> tuple[re.Pattern, ...]
     # built once per source: escaping and looking the patterns up in re's cache on every call
     # was a tenth of a source's site-rule time (issue 12, bench/site_rules.py)
     return tuple(
-        re.compile(_SUFFIX_SEPARATORS + re.escape(name) + r"(?:" + _SUFFIX_SEPARATORS + r"[^_|｜\-–—]{1,20})*$") for name in site_names
+        re.compile(_SUFFIX_SEPARATORS + re.escape(name) + r"(?:" + _SUFFIX_SEPARATORS + rf"[^{re.escape(_SEPARATOR_CHARS)}]{{1,20}})*$")
+        for name in site_names
     )
 
 

@@ -120,7 +120,9 @@ _CLASS_TEST_RE = re.compile(r"@class and contains\(concat\(' ', normalize-space\
 def _cheaper(expression: str) -> str:
     if not _POSITIONAL_RE.search(expression):
         expression = expression.replace(_DESCENDANT_STEP, "/descendant::")
-    expression = _CLASS_TEST_RE.sub(lambda m: f"@class and contains(@class, '{m.group(1)}') and {m.group(0)[len('@class and '):]}", expression)
+    # cssselect < 1.6 writes the class test without the contains(@class) filter, 1.6 with it
+    # and with "@class and" in front: both become the filter, then the exact test
+    expression = _CLASS_TEST_RE.sub(lambda m: f"contains(@class, '{m.group(1)}') and {m.group(0)[len('@class and '):]}", expression)
     return expression.replace("@class and contains(@class, ", "contains(@class, ")
 
 

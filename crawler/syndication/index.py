@@ -115,9 +115,10 @@ def story_time(story: Mapping[str, Any]) -> int | None:
 def prepare(story: Mapping[str, Any]) -> Prepared:
     """Matching text, shingles, figures, time and attribution of one story. Cached by content:
     copies arrive close together, so the same stored stories are verified again and again."""
+    # every field _make_prepared reads: a story whose content changed is prepared again
     key = (story["id"], story.get("title"), story.get("body_text"), story.get("published_at"),
            story.get("first_seen"), story.get("outlet"), story.get("named_source"))
-    return PREPARED_CACHE.get(key, lambda: _make_prepared(*key))
+    return PREPARED_CACHE.get(key, lambda: _make_prepared(story))
 
 
 class PreparedCache:
@@ -164,9 +165,7 @@ class PreparedCache:
 PREPARED_CACHE = PreparedCache(max_shingles=200_000, max_stories=512)
 
 
-def _make_prepared(story_id, title, body_text, published_at, first_seen, outlet, named) -> Prepared:
-    story = {"id": story_id, "title": title, "body_text": body_text, "published_at": published_at,
-             "first_seen": first_seen, "outlet": outlet, "named_source": named}
+def _make_prepared(story: Mapping[str, Any]) -> Prepared:
     text = matching_text(story.get("body_text"), story.get("title"))
     return Prepared(
         story_id=story["id"],

@@ -96,28 +96,30 @@ def _timed(fn, arg, timed_parts: bool) -> tuple[float, dict[str, float]]:
     return time.perf_counter() - t0, dict(TIMERS.page) if timed_parts else {}
 
 
-def measure_source(source: Any, repeat: int, timed_parts: bool = False, back_to_back: bool = False) -> list[dict[str, Any]]:
-    """One row per mirrored article page: parse and site-rule time (and, in the instrumented
-    pass, the parts of the site-rule time), each the fastest of ``repeat`` rounds."""
+def measure(sources: list[Any], repeat: int, timed_parts: bool = False, back_to_back: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Per source, one row per mirrored article page: parse and site-rule time (and, in the
+    instrumented pass, the parts of the site-rule time), each the fastest of ``repeat`` rounds."""
     from crawler.extraction.decode import decode_html
 
     pages = []
-    for url, path in mirror_pages(source):
-        data = path.read_bytes()
-        pages.append({"url": url, "bytes": len(data), "data": data, "text": decode_html(data)[0],
-                      "parse_s": float("inf"), "rules_s": float("inf"), "parts": {}, "extractor": ""})
+    for source in sources:
+        for url, path in mirror_pages(source):
+            data = path.read_bytes()
+            pages.append({"source": source, "url": url, "bytes": len(data), "data": data, "text": decode_html(data)[0],
+                          "parse_s": float("inf"), "rules_s": float("inf"), "parts": {}, "extractor": ""})
     if back_to_back:
-        _measure_back_to_back(source, pages, repeat, timed_parts)
+        _measure_back_to_back(pages, repeat, timed_parts)
     else:
-        _measure_in_pipeline(source, pages, repeat, timed_parts)
-    return [{"url": p["url"], "bytes": p["bytes"], "parse_ms": 1000 * p["parse_s"], "rules_ms": 1000 * p["rules_s"],
-             "ratio": p["rules_s"] / p["parse_s"], "extractor": p["extractor"],
-             "parts_ms": {k: 1000 * v for k, v in p["parts"].items()}} for p in pages]
+        _measure_in_pipeline(pages, repeat, timed_parts)
+    return {source.name: [{"url": p["url"], "bytes": p["bytes"], "parse_ms": 1000 * p["parse_s"], "rules_ms": 1000 * p["rules_s"],
+                           "ratio": p["rules_s"] / p["parse_s"], "extractor": p["extractor"],
+                           "parts_ms": {k: 1000 * v for k, v in p["parts"].items()}}
+                          for p in pages if p["source"] is source] for source in sources}
 
 
-def _measure_in_pipeline(source: Any, pages: list[dict], repeat: int, timed_parts: bool) -> None:
-    """``extract_article`` on every page in turn, ``repeat`` rounds, timing the two calls inside
-    it: libxml2's parse of the page (``article._parse_document``, its first call for the page)
+def _measure_in_pipeline(pages: list[dict], repeat: int, timed_parts: bool) -> None:
+    """``extract_article`` on every page of every source in turn (as a crawl of all sources
+    interleaves them), ``repeat`` rounds, timing the two calls inside it: libxml2's parse of the page (``article._parse_document``, its first call for the page)
     and ``_apply_site_rules``, on the tree just parsed. Both run as in a crawl, after the same
     work (decoding and cleaning the text before the parse, the previous page's whole extraction
     before that)."""
@@ -144,7 +146,7 @@ def _measure_in_pipeline(source: Any, pages: list[dict], repeat: int, timed_part
         for _ in range(repeat):
             for page in pages:
                 seen.clear()
-                article.extract_article(page["data"], page["url"], source=source)
+                article.extract_article(page["data"], page["url"], source=page["source"])
                 page["parse_s"] = min(page["parse_s"], seen["parse"])
                 if seen["rules"] < page["rules_s"]:
                     page["rules_s"], page["parts"] = seen["rules"], seen["parts"]
@@ -152,7 +154,7 @@ def _measure_in_pipeline(source: Any, pages: list[dict], repeat: int, timed_part
         article._parse_document, article._apply_site_rules = parse_document, apply_site_rules
 
 
-def _measure_back_to_back(source: Any, pages: list[dict], repeat: int, timed_parts: bool) -> None:
+def _measure_back_to_back(pages: list[dict], repeat: int, timed_parts: bool) -> None:
     """The method of the tables before 4 December 2026: each page's ``repeat`` parses
     (``lxml.html.fromstring``) timed in a row, then ``repeat`` times its site rules, each on a
     tree parsed just before (untimed). The parser's code, the page's text and the memory freed
@@ -165,7 +167,7 @@ def _measure_back_to_back(source: Any, pages: list[dict], repeat: int, timed_par
     from crawler.extraction.options import ExtractionOptions
 
     for page in pages:
-        options = ExtractionOptions.for_page(page["url"], source=source)
+        options = ExtractionOptions.for_page(page["url"], source=page["source"])
         page["parse_s"] = min(_timed(lxml.html.fromstring, page["text"], False)[0] for _ in range(repeat))
 
         def rules(root) -> None:
@@ -228,10 +230,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sources = [src for name, src in sorted(DECLARED.items()) if not a.source or name in a.source]
     repeat = max(1, a.repeat)
-    plain = [measure_source(src, repeat, back_to_back=a.back_to_back) for src in sources]
+    plain = measure(sources, repeat, back_to_back=a.back_to_back)
     instrument()
-    results = [summarize(src, rows, measure_source(src, repeat, timed_parts=True, back_to_back=a.back_to_back))
-               for src, rows in zip(sources, plain)]
+    split = measure(sources, repeat, timed_parts=True, back_to_back=a.back_to_back)
+    results = [summarize(src, plain[src.name], split[src.name]) for src in sources]
     print(table(results))
     for r in results:
         if r["over"]:

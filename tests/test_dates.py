@@ -133,3 +133,36 @@ def test_to_iso_is_china_time_to_the_second_whatever_the_input():
     for value in (china, china.replace(microsecond=250), china.astimezone(timezone.utc), china.astimezone(timezone(timedelta(hours=-5)))):
         assert to_iso(value) == "2024-06-12T09:41:05+08:00"
         assert to_iso(value) == value.astimezone(CHINA_TZ).replace(microsecond=0).isoformat()
+
+
+def test_normalized_match_pads_as_int_does_for_every_digit_script():
+    """_normalized_match zero-pads ASCII digit strings as they are (issue 12); \\d also matches
+    other scripts' digits (２, ٣), which int() reads: every combination gives what the int()
+    form gives, and the dates found from it are the same."""
+    import itertools
+
+    from crawler.extraction.dates import FULL_DATE_RE, SPLIT_YEAR_RE, YEARLESS_RE, _normalized_match
+
+    def by_int(match, year=None):
+        y = year or match.group("y")
+        text = f"{int(y):04d}-{int(match.group('m')):02d}-{int(match.group('d')):02d}"
+        if match.group("H") is not None:
+            text += f" {int(match.group('H')):02d}:{match.group('M')}"
+            if match.group("S") is not None:
+                text += f":{match.group('S')}"
+        return text
+
+    years, months, days = ("2022", "20２2", "٢٠٢٢"), ("6", "06", "1２", "٠٦"), ("8", "08", "3１", "٣")
+    separators = (("-", "-", ""), ("年", "月", "日"), ("/", "/", ""), (" ", "/", ""))
+    clocks = ("", " 9:05", " 09:05:33", " 1２:0５", "T23时59分59")
+    checked = 0
+    for y, m, d, (s1, s2, s3), clock in itertools.product(years, months, days, separators, clocks):
+        text = f"发布 {y}{s1}{m}{s2}{d}{s3}{clock} 来源"
+        for pattern in (FULL_DATE_RE, SPLIT_YEAR_RE):
+            for match in pattern.finditer(text):
+                assert _normalized_match(match) == by_int(match), text
+                checked += 1
+        for match in YEARLESS_RE.finditer(f"{m}月{d}日{clock}"):
+            assert _normalized_match(match, "2022") == by_int(match, "2022")
+            checked += 1
+    assert checked >= 400

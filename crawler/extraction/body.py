@@ -22,7 +22,7 @@ import lxml.html
 import nh3
 from lxml import etree
 
-from .text import FULLWIDTH_SPACE, normalize_space, strip_fullwidth_indent
+from .text import FULLWIDTH_SPACE, is_blank, normalize_space, strip_fullwidth_indent
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "a", "img",
@@ -166,9 +166,12 @@ def _is_junk_name(attrs: str) -> bool:
 
 
 def remove_junk(root: etree._Element) -> None:
-    """Drop scripts, comments, widgets and boilerplate paragraphs in place."""
+    """Drop scripts, comments, widgets and boilerplate paragraphs in place, and give
+    lazy-loaded images their ``src``."""
     # one pass in document order: a comment's text is no node's text, so dropping comments
-    # among the elements, rather than all before them, leaves the same tree (issue 12)
+    # among the elements, rather than all before them, leaves the same tree (issue 12); an
+    # image's src is no widget's text either, so images are fixed in the same pass (one of
+    # them inside a widget dropped before it is fixed in vain, and dropped with the widget)
     for node in list(root.iter()):
         tag = node.tag
         if not isinstance(tag, str):
@@ -176,11 +179,14 @@ def remove_junk(root: etree._Element) -> None:
                 _drop(node)
         elif tag in DROP_TAGS:
             _drop(node)
-        elif node is not root:
-            # most nodes have neither: looked at here, without a call per node
-            css_class, element_id = node.get("class"), node.get("id")
-            if (css_class or element_id) and _is_junk_widget(node, css_class, element_id):
-                _drop(node)
+        else:
+            if tag == "img":
+                _fix_image(node)
+            if node is not root:
+                # most nodes have neither: looked at here, without a call per node
+                css_class, element_id = node.get("class"), node.get("id")
+                if (css_class or element_id) and _is_junk_widget(node, css_class, element_id):
+                    _drop(node)
     if not _JUNK_TEXT_WORDS_RE.search(string_value(root)):
         return
     for node in list(root.iter("p", "div", "span", "font", "strong", "li", "td")):
@@ -227,13 +233,12 @@ def _summary_index(blocks: list[etree._Element], texts: list[str]) -> int | None
     return None
 
 
-def _fix_images(root: etree._Element) -> None:
-    for img in root.iter("img"):
-        if not img.get("src"):
-            for lazy in ("data-src", "data-original", "original", "data-lazy-src"):
-                if img.get(lazy):
-                    img.set("src", img.get(lazy))
-                    break
+def _fix_image(img: etree._Element) -> None:
+    if not img.get("src"):
+        for lazy in ("data-src", "data-original", "original", "data-lazy-src"):
+            if img.get(lazy):
+                img.set("src", img.get(lazy))
+                break
 
 
 _LAYOUT_CELL = etree.XPath(
@@ -273,11 +278,11 @@ def _blocks(container: etree._Element, split_br: bool = False, copy_blocks: bool
 def _only_blocks(container: etree._Element) -> bool:
     """Whether every child is a block element and no text but whitespace lies around them
     (most site bodies: a row of <p>). Flattening such a node only detaches its children."""
-    if normalize_space(container.text):
+    if not is_blank(container.text):
         return False
     for child in container:
         tag = child.tag
-        if not isinstance(tag, str) or tag.lower() not in BLOCK_TAGS or normalize_space(child.tail):
+        if not isinstance(tag, str) or tag.lower() not in BLOCK_TAGS or not is_blank(child.tail):
             return False
     return True
 
@@ -446,7 +451,6 @@ def _kept_blocks(body: etree._Element, *, split_br: bool, in_place: bool) -> lis
     root = body if in_place else body.__deepcopy__(None)
     root.tail = None
     remove_junk(root)
-    _fix_images(root)
     # root is ours either way (the caller's to spend, or the copy just made): its blocks are taken
     # out of it rather than copied a second time
     blocks = _blocks(root, split_br=split_br, copy_blocks=False)

@@ -24,6 +24,12 @@ def normalize_space(text: str | None) -> str:
     return " ".join(text.split())
 
 
+def is_blank(text: str | None) -> bool:
+    """``not normalize_space(text)``, without building the normalized string: most texts
+    asked about (the whitespace between a body's paragraphs) are whitespace alone."""
+    return not text or text.isspace() or not normalize_space(text)
+
+
 def strip_fullwidth_indent(text: str) -> str:
     """Remove the ``　　`` paragraph indentation Chinese CMSs write."""
     return text.replace(FULLWIDTH_SPACE * 2, "")

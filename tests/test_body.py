@@ -56,6 +56,40 @@ def test_protocol_relative_images_become_absolute():
     assert 'src="http://img.eastmoney.com/x.jpg"' in sanitize_html('<img src="//img.eastmoney.com/x.jpg">', BASE)
 
 
+def test_site_body_urls_are_made_absolute_on_the_tree_and_hostile_ones_removed():
+    """clean_body_element makes link and image URLs absolute on the tree and sanitizes without
+    the attribute callback (issue 12): no hostile scheme gets through either way, and URLs
+    come out as the callback made them, but for whitespace around or inside the value
+    (browsers drop it; the callback saw it %-escaped, which broke the link)."""
+    hostile = [
+        "javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)", "jav&#x61;script:alert(1)",
+        "&#106;avascript:alert(1)", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox(1)", "",
+    ]
+    links = "".join(f'<p><a href="{url}">链{n}</a><img src="{url}" alt="图{n}"></p>' for n, url in enumerate(hostile))
+    out = clean(links)
+    assert "javascript" not in out.lower() and "data:" not in out and "vbscript" not in out
+    assert "href" not in out and "src" not in out
+    assert all(f"链{n}" in out and f'alt="图{n}"' in out for n in range(len(hostile)))
+
+    kept = (
+        '<p><a href="../a.html">一</a> <a href="http://x.cn/b?c=1&amp;d=2#e">二</a> <a href="mailto:a@x.cn">三</a>'
+        '<img src="//img.x.cn/1.jpg"><img data-src="/lazy.jpg"><img src="图片/二.jpg"></p>'
+    )
+    out = clean(kept)
+    # what the sanitizer's callback makes of the same blocks
+    from crawler.extraction.body import _join_elements, _kept_blocks
+
+    blocks = _kept_blocks(lxml.html.fragment_fromstring(kept, create_parent="div"), split_br=False, in_place=True)
+    assert out == _join_elements([block for block, _ in blocks], BASE)
+    assert 'href="http://www.chinadevelopment.com.cn/news/zj/2022/a.html"' in out
+    assert 'href="http://x.cn/b?c=1&amp;d=2#e"' in out and 'href="mailto:a@x.cn"' in out
+    assert 'src="http://img.x.cn/1.jpg"' in out and 'src="http://www.chinadevelopment.com.cn/lazy.jpg"' in out
+    assert 'src="http://www.chinadevelopment.com.cn/news/zj/2022/06/%E5%9B%BE%E7%89%87/%E4%BA%8C.jpg"' in out
+
+    spaced = clean('<p><a href=" http://x.cn/a.html\n ">一</a><img src="http://x.cn/1.jpg\n"><a href="htt\np://x.cn/b">二</a></p>')
+    assert 'href="http://x.cn/a.html"' in spaced and 'src="http://x.cn/1.jpg"' in spaced and 'href="http://x.cn/b"' in spaced
+
+
 def test_clean_body_drops_summary_comments_widgets_and_editor():
     out = clean(
         "<p>摘要：这是摘要，不是正文。</p>"

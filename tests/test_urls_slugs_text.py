@@ -111,3 +111,14 @@ def test_normalize_space_equals_the_regex_on_mixed_runs():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         assert normalize_space(text) == _WHITESPACE_RUN_RE.sub(" ", text).strip(), repr(text)
     assert normalize_space(None) == normalize_space("") == ""
+
+
+def test_is_blank_is_an_empty_normalize_space():
+    from crawler.extraction.text import is_blank
+
+    pieces = [" ", "\n", "\t", "\u3000", "\xa0", "\u200b", "\ufeff", "\x1c", "a", "中"]
+    rng = random.Random(5)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        assert is_blank(text) == (not normalize_space(text)), repr(text)
+    assert is_blank(None) and is_blank("") and is_blank("\u200b \ufeff") and not is_blank(" 中 ")

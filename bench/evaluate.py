@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
@@ -45,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SHARED = Path(os.environ.get("SHARED_DIR") or ROOT.parent / "shared")
+from bench.common import SHARED  # noqa: E402  (../shared beside the project, or SHARED_DIR)
+
 DEFAULT_CORPORA = ("zh-dev", "fundus-dev")
 README = ROOT / "README.md"
 START, END = "<!-- eval:start -->", "<!-- eval:end -->"

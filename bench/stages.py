@@ -48,7 +48,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -66,9 +65,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "bench"]
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
-from bench.common import write_json  # noqa: E402
+from bench.common import SHARED, write_json  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DIR") or PROJECT.parent / "shared")
 CORPORA = ("fundus-dev", "zh-dev", "gne-pages")
 
 ORDER = [

@@ -68,9 +68,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "bench"]
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
-from bench.common import write_json  # noqa: E402
+from bench.common import SHARED, write_json  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DIR") or PROJECT.parent / "shared")
 DEFAULT_CORPUS = SHARED / "corpus"
 CORPORA = ("fundus-dev", "zh-dev", "gne-pages")
 DEFAULT_PAGES = 1500

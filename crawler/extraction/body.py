@@ -79,8 +79,13 @@ def _absolute(value: str, base_url: str | None) -> str | None:
 _base_url = threading.local()  # the page whose links the cleaner's attribute filter makes absolute
 
 
+# the attribute holding each element's URL, made absolute (by the sanitizer's filter, or on
+# the tree by make_urls_absolute)
+_URL_ATTRIBUTES = {"a": "href", "img": "src"}
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if (tag, attr) in {("a", "href"), ("img", "src")}:
+    if _URL_ATTRIBUTES.get(tag) == attr:
         return _absolute(value, getattr(_base_url, "value", None))
     return value
 
@@ -89,13 +94,20 @@ _NH3_OPTIONS: dict = {
     "tags": ALLOWED_TAGS, "attributes": ALLOWED_ATTRIBUTES, "allowed_classes": ALLOWED_CLASSES,
     "url_schemes": URL_SCHEMES, "attribute_filter": _attribute_filter, "link_rel": None, "strip_comments": True,
 }
-# one cleaner built once (nh3 ≥ 0.3): nh3.clean() converts the allow-lists on every call, half
-# of its cost on a small body (issue 12); the filter reads the page's URL from _base_url
-_CLEANER = nh3.Cleaner(**_NH3_OPTIONS) if hasattr(nh3, "Cleaner") else None
+
+
+def _cleaner(options: dict):
+    """A function cleaning HTML with these options: a cleaner built once (nh3 ≥ 0.3), since
+    nh3.clean() converts the allow-lists on every call, half of its cost on a small body
+    (issue 12); nh3.clean itself on older nh3."""
+    return nh3.Cleaner(**options).clean if hasattr(nh3, "Cleaner") else functools.partial(nh3.clean, **options)
+
+
+# the filter reads the page's URL from _base_url
+_CLEAN = _cleaner(_NH3_OPTIONS)
 # for HTML whose link and image URLs were made absolute on its tree (a site body,
 # make_urls_absolute): no Python callback per attribute; nh3 still checks every URL's scheme
-_URLS_DONE_OPTIONS = {k: v for k, v in _NH3_OPTIONS.items() if k != "attribute_filter"}
-_CLEANER_URLS_DONE = nh3.Cleaner(**_URLS_DONE_OPTIONS) if hasattr(nh3, "Cleaner") else None
+_CLEAN_URLS_DONE = _cleaner({k: v for k, v in _NH3_OPTIONS.items() if k != "attribute_filter"})
 _EMPTY_P_RE = re.compile(r"<p>(?:\s|&nbsp;|<br>)*</p>\s?")
 # replaced by the literal "<p>": a replacement with a group reference (r"\1") is expanded by a
 # Python function per match, a literal one in C
@@ -113,11 +125,11 @@ def sanitize_html(html: str, base_url: str | None = None, *, urls_absolute: bool
     """
     html = strip_fullwidth_indent(html or "")
     if urls_absolute:
-        cleaned = _CLEANER_URLS_DONE.clean(html) if _CLEANER_URLS_DONE is not None else nh3.clean(html, **_URLS_DONE_OPTIONS)
+        cleaned = _CLEAN_URLS_DONE(html)
     else:
         _base_url.value = base_url
         try:
-            cleaned = _CLEANER.clean(html) if _CLEANER is not None else nh3.clean(html, **_NH3_OPTIONS)
+            cleaned = _CLEAN(html)
         finally:
             _base_url.value = None
     cleaned = join_lines(cleaned)
@@ -489,8 +501,8 @@ def make_urls_absolute(root: etree._Element, base_url: str | None) -> None:
     breaks in it are dropped, as browsers do, instead of ending in the URL as ``%0A`` (a broken
     link); the serializer escapes the rest of the joined URL as before. The sanitizer then runs
     without its Python callback (about 5 µs an attribute in a loop; issue 12)."""
-    for node in root.iter("a", "img"):
-        name = "href" if node.tag == "a" else "src"
+    for node in root.iter(*_URL_ATTRIBUTES):
+        name = _URL_ATTRIBUTES[node.tag]
         value = node.get(name)
         if value is None:
             continue

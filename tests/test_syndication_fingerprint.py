@@ -85,6 +85,16 @@ def test_the_worker_fingerprints_the_text_the_store_holds():
     assert used >= len(pages) // 2, f"only {used} of {len(pages)} pages gave a story"
 
 
+def clustering_of(db) -> dict:
+    """What the clustering wrote, without when it wrote it: clusters.last_changed and
+    cluster_merges.merged_at come from the store's clock, a second apart when two stores
+    being compared straddle one."""
+    clustering = snapshot(db)
+    clustering["clusters"] = [row[:-1] for row in clustering["clusters"]]
+    clustering["merges"] = [row[:-1] for row in clustering["merges"]]
+    return clustering
+
+
 def test_a_fingerprint_of_other_text_is_not_used():
     """The unnormalized title (what the extraction gives, before the normalize pipeline),
     or a different body: the store computes the signature itself, with the same result."""
@@ -99,7 +109,7 @@ def test_a_fingerprint_of_other_text_is_not_used():
         run_id = store.start_run("test")
         assignment = store.insert_story(dict(row), run_id, fingerprint=fp)
         assert assignment.signature_from == {"none": "store", "worker": "worker"}.get(case, "stale"), case
-        results[case] = (snapshot(store.db), store.db.execute("SELECT story_id, minhash, length, ts, outlet, named_source "
+        results[case] = (clustering_of(store.db), store.db.execute("SELECT story_id, minhash, length, ts, outlet, named_source "
                                                               "FROM story_signatures").fetchall(),
                          store.db.execute("SELECT band, hash FROM lsh_bands ORDER BY band").fetchall())
     assert results["worker"] == results["none"] == results["raw title"] == results["other body"]
@@ -132,12 +142,7 @@ def test_same_clusters_with_and_without_fingerprints():
             fp = pickle.loads(pickle.dumps(fingerprint(title, body))) if with_fp else None
             for key, n in syndication_counts(store.insert_story(row, run_id, fingerprint=fp), new_story=True).items():
                 counts[key] = counts.get(key, 0) + n
-        clustering = snapshot(store.db)
-        # when it was written (the store's clock, a second apart when the passes straddle one)
-        # is not what is compared: clusters.last_changed and cluster_merges.merged_at
-        clustering["clusters"] = [row[:-1] for row in clustering["clusters"]]
-        clustering["merges"] = [row[:-1] for row in clustering["merges"]]
-        found[with_fp] = (clustering,
+        found[with_fp] = (clustering_of(store.db),
                           store.db.execute("SELECT story_id, minhash, length, ts, outlet, named_source FROM story_signatures "
                                            "ORDER BY story_id").fetchall(),
                           store.db.execute("SELECT g.story_id, b.band, b.hash FROM lsh_bands b JOIN story_signatures g "

@@ -174,3 +174,25 @@ def test_a_body_of_block_children_flattens_as_the_walk_does():
         assert _only_blocks(container) is only_blocks, html
         expected = walked(copy.deepcopy(container))
         assert [lxml.html.tostring(block, encoding="unicode") for block in _blocks(container, copy_blocks=False)] == expected, html
+
+
+def test_blocks_joined_by_a_space_sanitize_as_blocks_joined_by_a_line_break():
+    # _serialize_blocks puts a space between the blocks where a line break used to be, which
+    # sanitize_html turned into that space (issue 12): every block of every kind, with line
+    # breaks, spaces and indentation inside and around its text, must come out the same
+    from crawler.extraction.body import _join_elements, _serialize_blocks
+
+    def newline_joined(elements):
+        html = sanitize_html("\n".join(etree.tostring(e, method="html", encoding="unicode", with_tail=False) for e in elements), BASE)
+        return re.sub(r"<p></p>\s?", "", re.sub(r"<p>\s+", "<p>", html)).strip()
+
+    blocks = [
+        "<p>一\n 二</p>", "<p>\n　　缩进\n</p>", "<pre>\ncode\n  kept</pre>", "<hr>", "<p> </p>", "<p></p>",
+        "<table><tr><td>\n表\n</td></tr></table>", "<ul><li>一</li>\n<li>二</li></ul>", "<h2>\n题 </h2>",
+        "<p><img src='a.jpg'>\n</p>", "<blockquote>\r\n引</blockquote>", "<p>&nbsp;<br></p>", "<p>尾 </p>",
+    ]
+    rng = random.Random(3)
+    for _ in range(300):
+        chosen = [lxml.html.fragment_fromstring(rng.choice(blocks)) for _ in range(rng.randint(1, 6))]
+        assert " " in _serialize_blocks(chosen) or len(chosen) == 1
+        assert _join_elements(chosen, BASE) == newline_joined(chosen), [etree.tostring(e, encoding="unicode") for e in chosen]

@@ -513,12 +513,14 @@ def make_urls_absolute(root: etree._Element, base_url: str | None) -> None:
             node.set(name, absolute)
 
 
-def _serialize_lines(elements: list[etree._Element]) -> str:
-    """The elements' HTML, one per line. etree.tostring, not lxml.html.tostring: that one also
-    runs a regex over the output to remove <meta http-equiv="Content-Type"> tags, which
-    remove_junk has already dropped from every block (a tenth of a site body's cleaning;
-    issue 12)."""
-    return "\n".join(etree.tostring(element, method="html", encoding="unicode", with_tail=False) for element in elements)
+def _serialize_blocks(elements: list[etree._Element]) -> str:
+    """The elements' HTML, a space between two. A line break between them became that space in
+    ``sanitize_html`` (``join_lines``): each element's HTML starts with ``<`` and ends with ``>``,
+    so no other whitespace joins the break. Without it, a body with no line break inside its
+    blocks is not split and joined again (issue 12). etree.tostring, not lxml.html.tostring:
+    that one also runs a regex over the output to remove <meta http-equiv="Content-Type"> tags,
+    which remove_junk has already dropped from every block (a tenth of a site body's cleaning)."""
+    return " ".join(etree.tostring(element, method="html", encoding="unicode", with_tail=False) for element in elements)
 
 
 def join_blocks(blocks) -> str:
@@ -531,7 +533,7 @@ def join_blocks(blocks) -> str:
 
 
 def _join_elements(elements: list[etree._Element], base_url: str | None, *, urls_absolute: bool = False) -> str:
-    html = sanitize_html(_serialize_lines(elements), base_url, urls_absolute=urls_absolute)
+    html = sanitize_html(_serialize_blocks(elements), base_url, urls_absolute=urls_absolute)
     html = _P_LEADING_SPACE_RE.sub("<p>", html)
     return _EMPTY_P_TAG_RE.sub("", html).strip()
 

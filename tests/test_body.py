@@ -79,15 +79,24 @@ def test_site_body_urls_are_made_absolute_on_the_tree_and_hostile_ones_removed()
     # what the sanitizer's callback makes of the same blocks
     from crawler.extraction.body import _join_elements, _kept_blocks
 
-    blocks = _kept_blocks(lxml.html.fragment_fromstring(kept, create_parent="div"), split_br=False, in_place=True)
+    # (without a base URL the tree keeps them relative: the callback joins them)
+    blocks = _kept_blocks(lxml.html.fragment_fromstring(kept, create_parent="div"), split_br=False, in_place=True, base_url=None)
     assert out == _join_elements([block for block, _ in blocks], BASE)
     assert 'href="http://www.chinadevelopment.com.cn/news/zj/2022/a.html"' in out
     assert 'href="http://x.cn/b?c=1&amp;d=2#e"' in out and 'href="mailto:a@x.cn"' in out
     assert 'src="http://img.x.cn/1.jpg"' in out and 'src="http://www.chinadevelopment.com.cn/lazy.jpg"' in out
     assert 'src="http://www.chinadevelopment.com.cn/news/zj/2022/06/%E5%9B%BE%E7%89%87/%E4%BA%8C.jpg"' in out
 
-    spaced = clean('<p><a href=" http://x.cn/a.html\n ">一</a><img src="http://x.cn/1.jpg\n"><a href="htt\np://x.cn/b">二</a></p>')
+    spaced_links = '<p><a href=" http://x.cn/a.html\n ">一</a><img src="http://x.cn/1.jpg\n"><a href="htt\np://x.cn/b">二</a></p>'
+    spaced = clean(spaced_links)
     assert 'href="http://x.cn/a.html"' in spaced and 'src="http://x.cn/1.jpg"' in spaced and 'href="http://x.cn/b"' in spaced
+    # generic extraction's blocks too, joined or one by one
+    from crawler.extraction.body import body_blocks, join_blocks
+
+    blocks = body_blocks(lxml.html.fragment_fromstring(spaced_links + "<p>二段</p>", create_parent="div"), BASE, split_br=True)
+    assert join_blocks(blocks) == spaced + " <p>二段</p>" and blocks[0].html == spaced
+    hostile_blocks = body_blocks(lxml.html.fragment_fromstring(links, create_parent="div"), BASE)
+    assert "href" not in join_blocks(hostile_blocks) and all("src" not in block.html for block in hostile_blocks)
 
 
 def test_clean_body_drops_summary_comments_widgets_and_editor():

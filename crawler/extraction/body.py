@@ -445,7 +445,8 @@ class Block:
     def html(self) -> str:
         """Sanitized one-line HTML ('' for an empty block)."""
         if self._html is None:
-            html = sanitize_html(lxml.html.tostring(self.element, encoding="unicode"), self.base_url)
+            # its link and image URLs were made absolute on the tree (_kept_blocks)
+            html = sanitize_html(lxml.html.tostring(self.element, encoding="unicode"), self.base_url, urls_absolute=True)
             html = _P_LEADING_SPACE_RE.sub("<p>", html)
             self._html = "" if html in ("", "<p></p>") else html
         return self._html
@@ -455,28 +456,26 @@ def body_blocks(
     body: etree._Element, base_url: str | None, *, split_br: bool = False, in_place: bool = False, count_links: bool = True
 ) -> list[Block]:
     """A body node → its blocks, after removing scripts, widgets and boilerplate lines.
-    Blocks without text or image are left out; HTML is sanitized when first asked for.
+    Blocks without text or image are left out; link and image URLs are made absolute
+    (``make_urls_absolute``); HTML is sanitized when first asked for.
     ``in_place``: the node is the caller's to spend (no copy is made). ``count_links=False``:
     ``link_chars`` is left 0 (a caller that only joins the blocks does not read it)."""
     result = []
-    for block, text in _kept_blocks(body, split_br=split_br, in_place=in_place):
+    for block, text in _kept_blocks(body, split_br=split_br, in_place=in_place, base_url=base_url):
         links = sum(len(normalize_space(string_value(a))) for a in block.iter("a")) if text and count_links else 0
         result.append(Block(block, text, links, base_url))
     return result
 
 
-def _kept_blocks(
-    body: etree._Element, *, split_br: bool, in_place: bool, absolute_urls: bool = False, base_url: str | None = None
-) -> list[tuple[etree._Element, str]]:
-    """The body's block elements with their text, cleaned: no junk, no summary, none empty.
-    ``absolute_urls``: links and images are also given the URLs the sanitizer's attribute
-    filter would give them (see ``make_urls_absolute``)."""
+def _kept_blocks(body: etree._Element, *, split_br: bool, in_place: bool, base_url: str | None) -> list[tuple[etree._Element, str]]:
+    """The body's block elements with their text, cleaned: no junk, no summary, none empty;
+    links and images with the URLs the sanitizer's attribute filter would give them, made
+    absolute against ``base_url`` (``make_urls_absolute``)."""
     # lxml's own deep copy, without copy.deepcopy's memo bookkeeping around it (a copy per page)
     root = body if in_place else body.__deepcopy__(None)
     root.tail = None
     remove_junk(root)
-    if absolute_urls:
-        make_urls_absolute(root, base_url)
+    make_urls_absolute(root, base_url)
     # root is ours either way (the caller's to spend, or the copy just made): its blocks are taken
     # out of it rather than copied a second time
     blocks = _blocks(root, split_br=split_br, copy_blocks=False)
@@ -529,7 +528,7 @@ def join_blocks(blocks) -> str:
     for block in blocks:
         if block._html is not None:
             return " ".join(html for html in (block.html for block in blocks) if html)
-    return _join_elements([block.element for block in blocks], blocks[0].base_url if blocks else None)
+    return _join_elements([block.element for block in blocks], blocks[0].base_url if blocks else None, urls_absolute=True)
 
 
 def _join_elements(elements: list[etree._Element], base_url: str | None, *, urls_absolute: bool = False) -> str:
@@ -541,7 +540,7 @@ def _join_elements(elements: list[etree._Element], base_url: str | None, *, urls
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:
     """A site's body node → sanitized one-line body HTML ('' when empty): ``join_blocks`` of
     its ``body_blocks``, without building Block objects only to take their elements back."""
-    kept = _kept_blocks(body, split_br=False, in_place=False, absolute_urls=True, base_url=base_url)
+    kept = _kept_blocks(body, split_br=False, in_place=False, base_url=base_url)
     return _join_elements([block for block, _ in kept], base_url, urls_absolute=True)
 
 

@@ -132,6 +132,11 @@ def sanitize_html(html: str, base_url: str | None = None, *, urls_absolute: bool
             cleaned = _CLEAN(html)
         finally:
             _base_url.value = None
+    return _one_line(cleaned)
+
+
+def _one_line(cleaned: str) -> str:
+    """The sanitizer's output on one line, without empty paragraphs."""
     cleaned = join_lines(cleaned)
     cleaned = cleaned.replace(' class=""', "")  # a class outside the allow-list leaves an empty attribute
     # a <p> with nothing in it is layout, not content
@@ -532,9 +537,51 @@ def join_blocks(blocks) -> str:
 
 
 def _join_elements(elements: list[etree._Element], base_url: str | None, *, urls_absolute: bool = False) -> str:
-    html = sanitize_html(_serialize_blocks(elements), base_url, urls_absolute=urls_absolute)
+    texts = _plain_paragraph_texts(elements)
+    if texts is not None:
+        html = _one_line(" ".join(f"<p>{_escape_text(strip_fullwidth_indent(text))}</p>" for text in texts))
+    else:
+        html = sanitize_html(_serialize_blocks(elements), base_url, urls_absolute=urls_absolute)
     html = _P_LEADING_SPACE_RE.sub("<p>", html)
     return _EMPTY_P_TAG_RE.sub("", html).strip()
+
+
+# Attributes nh3 removes from a <p> (the allow-lists keep its class, and lang and title on
+# every element); a paragraph carrying others is left to nh3
+_DROPPED_P_ATTRIBUTES = frozenset({"style", "align", "id"})
+
+
+def _plain_paragraph_texts(elements: list[etree._Element]) -> list[str] | None:
+    """The texts of the blocks when every one is a <p> holding text alone (no child node, no
+    carriage return, no attribute nh3 keeps); None otherwise.
+
+    Such a body (a row of paragraphs of text, as most bodies without an image are) needs no
+    sanitizer: nh3 gives back each paragraph as ``<p>`` and its text escaped, which
+    ``_escape_text`` writes without serializing the blocks for nh3 to parse them again, a
+    third of the body cleaning of a small page (issue 12, bench/site_rules.py).
+    ``test_plain_paragraphs_come_out_as_nh3_makes_them`` holds the two to the same output."""
+    texts = []
+    for element in elements:
+        if element.tag != "p" or len(element) or (element.attrib and not _DROPPED_P_ATTRIBUTES.issuperset(element.attrib)):
+            return None
+        text = element.text or ""
+        if "\r" in text:  # the HTML parser in nh3 makes a line break of it
+            return None
+        texts.append(text)
+    return texts
+
+
+def _escape_text(text: str) -> str:
+    """Text as nh3 (html5ever) writes it between tags."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "\xa0" in text:
+        text = text.replace("\xa0", "&nbsp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:

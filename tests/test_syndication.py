@@ -248,3 +248,50 @@ def test_the_prepared_cache_is_bounded_by_the_shingles_it_holds():
         prepare(story(1000 + i, 100))                                   # ~6,500 shingles each
     assert PREPARED_CACHE.shingles <= PREPARED_CACHE.max_shingles
     assert len(PREPARED_CACHE) < before + 60
+
+
+def test_token_shortcuts_give_the_tokens_of_the_plain_definition():
+    # tokens() skips the CJK test for ASCII tokens and, with a limit, stops reading the text
+    # (issue 12: the lead signature needs 100 tokens of the body): the stream must be the one
+    # the plain definition gives, which the stored signatures were computed from
+    import re
+
+    from crawler.syndication import text as syn
+
+    def plain(text):
+        out = []
+        for tok in syn._TOKEN.findall(text):
+            out.extend(syn._CJK_SPLIT.findall(tok)) if syn._CJK.search(tok) else out.append(tok)
+        return out
+
+    pieces = ["中国", "发展", "abc", "Déjà", "ΟΔΟΣ", "12.5%", "3,000", "한국어", "カナ", "x中y", "  ", "\n", "，", "_", "①", "٣"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        expected = plain(text)
+        assert syn.tokens(text) == expected, text
+        for limit in (0, 1, 3, 7, 100):
+            assert syn.tokens(text, limit) == expected[:limit], (text, limit)
+    assert re.fullmatch(r"\S+( \S+)*", " ".join(syn.tokens("中国 发展 abc 12.5%", 3)))
+
+
+def test_fingerprint_lead_from_the_cleaned_body_is_the_lead_of_its_matching_text():
+    # fingerprint() takes the lead's tokens from the cleaned body instead of writing the body's
+    # matching text (issue 12): the signature must be the one the definition gives
+    from crawler.syndication import fingerprint
+    from crawler.syndication.index import inputs_key
+    from crawler.syndication.signature import body_lead, lead_text, signature
+    from crawler.syndication.text import clean_body, shingles
+
+    words = ["中国发展网讯 ", "记者张三报道", "经济", "增长", "5.2%", "GDP", "growth", "ΟΔΟΣ", "Straße", "한국",
+             "\n", "。", "，", " ", "（来源：新华社）", "责任编辑：李四\n", "1,200", "x中y", "①", "阅读全文"]
+    rng = random.Random(9)
+    for _ in range(400):
+        body = "".join(rng.choice(words) for _ in range(rng.randint(0, 160)))
+        title = "".join(rng.choice(words) for _ in range(rng.randint(0, 6)))
+        assert body_lead(clean_body(body)) == lead_text(matching_text(body, None)), body
+        text = matching_text(body, title)
+        expected = signature(text, shingles(text), matching_text(body, None))
+        got = fingerprint(title, body)
+        assert (got.minhash, got.length, got.bands) == (expected.minhash_blob(), expected.length, expected.bands)
+        assert got.inputs == inputs_key(title, body)

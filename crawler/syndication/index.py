@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from .signature import signature
-from .text import figures, matching_text, named_source, shingles
+from .signature import body_lead, signature
+from .text import clean_body, figures, matching_text, named_source, shingles
 
 if TYPE_CHECKING:
     from .signature import Signature
@@ -213,8 +213,9 @@ def inputs_key(title: str | None, body_text: str | None) -> str:
 def fingerprint(title: str | None, body_text: str | None) -> Fingerprint:
     """The Fingerprint of a story with this title and body text: exactly what `assign`
     computes from the stored row (`prepare`, then `signature`), nothing else."""
-    text = matching_text(body_text, title)
-    sig = signature(text, shingles(text), matching_text(body_text, None))
+    cleaned = clean_body(body_text)
+    text = matching_text(body_text, title, cleaned_body=cleaned)
+    sig = signature(text, shingles(text), lead_tokens=body_lead(cleaned))
     return Fingerprint(inputs=inputs_key(title, body_text), minhash=sig.minhash_blob(), length=sig.length,
                        bands=sig.bands, named_source=named_source(body_text))
 

@@ -88,23 +88,34 @@ def clean_body(body_text: str | None) -> str:
     return "\n".join(lines)
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, limit: int | None = None) -> list[str]:
     """Figures, words, and every CJK character as a token of its own: one token stream for
     Chinese, other scripts and mixed text, so an excerpt and its full copy are cut alike
-    whichever script dominates either."""
+    whichever script dominates either. ``limit``: the first ``limit`` tokens only (the rest
+    of the text is not read)."""
     out: list[str] = []
-    for tok in _TOKEN.findall(text):
-        if _CJK.search(tok):
+    for tok in _TOKEN.findall(text) if limit is None else _TOKEN.finditer(text):
+        if limit is not None:
+            if len(out) >= limit:
+                return out[:limit]
+            tok = tok.group(0)
+        # an ASCII token holds no CJK character: most tokens of text in other scripts
+        if not tok.isascii() and _CJK.search(tok):
             out.extend(_CJK_SPLIT.findall(tok))
         else:
             out.append(tok)
-    return out
+    return out if limit is None else out[:limit]
 
 
-def matching_text(body_text: str | None, title: str | None = None) -> str:
+def matching_text(body_text: str | None, title: str | None = None, *, cleaned_body: str | None = None) -> str:
     """The text compared between copies: cleaned title and body, NFKC, lower case, without
-    punctuation; CJK characters written together, other words separated by one space."""
-    text = (clean_title(title) + "\n" + clean_body(body_text)).strip().lower()
+    punctuation; CJK characters written together, other words separated by one space.
+    ``cleaned_body``: ``clean_body(body_text)``, when the caller has it already.
+
+    Its tokens are the ones it is written from: each token reads back as itself, CJK
+    characters are tokens of one character, and a space parts every other pair."""
+    body = clean_body(body_text) if cleaned_body is None else cleaned_body
+    text = (clean_title(title) + "\n" + body).strip().lower()
     out: list[str] = []
     prev_cjk = False
     for tok in tokens(text):

@@ -94,11 +94,10 @@ def tokens(text: str, limit: int | None = None) -> list[str]:
     whichever script dominates either. ``limit``: the first ``limit`` tokens only (the rest
     of the text is not read)."""
     out: list[str] = []
-    for tok in _TOKEN.findall(text) if limit is None else _TOKEN.finditer(text):
-        if limit is not None:
-            if len(out) >= limit:
-                return out[:limit]
-            tok = tok.group(0)
+    found = _TOKEN.findall(text) if limit is None else (match.group(0) for match in _TOKEN.finditer(text))
+    for tok in found:
+        if limit is not None and len(out) >= limit:
+            break
         # an ASCII token holds no CJK character: most tokens of text in other scripts
         if not tok.isascii() and _CJK.search(tok):
             out.extend(_CJK_SPLIT.findall(tok))

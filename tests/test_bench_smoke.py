@@ -34,12 +34,16 @@ def _bench_on_zh_dev(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess,
 def test_throughput_bench_accounts_for_every_page(tmp_path):
     # 8 distinct pages served 20 times in all: 8 stored (or dropped), 12 copies
     result, runs = _bench_on_zh_dev(tmp_path)
-    assert [r["run"] for r in runs] == ["download-only", "scrapy crawl urls, EXTRACT_WORKERS=0"]
-    download, crawl = runs
-    assert download["pages"] == crawl["pages"] == 20
-    assert download["returncode"] == crawl["returncode"] == 0
-    # every URL answered (robots.txt is one more response)
-    assert download["responses"] >= 20 and crawl["responses"] >= 20
+    assert [r["run"] for r in runs] == ["download-only, run 1", "download-only, run 2", "scrapy crawl urls, EXTRACT_WORKERS=0"]
+    *downloads, crawl = runs
+    # the ratio is to the faster download-only run
+    assert sorted(d["ratio"] for d in downloads)[0] == 1.0
+    assert abs(crawl["ratio"] - crawl["wall_s"] / min(d["wall_s"] for d in downloads)) < 0.02
+    for download in downloads:
+        assert download["pages"] == crawl["pages"] == 20
+        assert download["returncode"] == crawl["returncode"] == 0
+        # every URL answered (robots.txt is one more response)
+        assert download["responses"] >= 20 and crawl["responses"] >= 20
     assert crawl["outcome_ok"] is True and crawl["unaccounted"] == 0
     assert crawl["stored"] + crawl["duplicates"] + crawl["drops"] == 20
     # the copies' text is the original's: at most the 8 distinct pages are stories, the 12 copies are not

@@ -295,3 +295,19 @@ def test_fingerprint_lead_from_the_cleaned_body_is_the_lead_of_its_matching_text
         got = fingerprint(title, body)
         assert (got.minhash, got.length, got.bands) == (expected.minhash_blob(), expected.length, expected.bands)
         assert got.inputs == inputs_key(title, body)
+
+
+def test_minhash_hashes_as_datasketch_does():
+    # signature._minhash hashes the items itself and hands datasketch the integers (issue 12):
+    # the values must be those of datasketch's own hashing (the stored signatures are)
+    from crawler.syndication.minhash import MinHash
+    from crawler.syndication.signature import SCHEME, _minhash, _templates
+
+    rng = random.Random(13)
+    alphabet = ["中", "国", "a", "b", "1", "\x1f", "é", "😀", " "]
+    for template in _templates():
+        for size in (0, 1, 5, 300):
+            items = {"".join(rng.choice(alphabet) for _ in range(4)) for _ in range(size)}
+            reference = MinHash(num_perm=len(template.hashvalues), seed=template.seed, permutations=template.permutations, scheme=SCHEME)
+            reference.update_batch([item.encode("utf-8") for item in sorted(items)])
+            assert (_minhash(items, template) == reference.hashvalues.astype("uint32")).all()

@@ -311,3 +311,27 @@ def test_minhash_hashes_as_datasketch_does():
             reference = MinHash(num_perm=len(template.hashvalues), seed=template.seed, permutations=template.permutations, scheme=SCHEME)
             reference.update_batch([item.encode("utf-8") for item in sorted(items)])
             assert (_minhash(items, template) == reference.hashvalues.astype("uint32")).all()
+
+
+def test_matching_text_is_its_tokens_parted_by_spaces_but_between_cjk_characters():
+    # matching_text writes the tokens with two regex passes instead of a step per token
+    # (issue 12): the text must be the one the definition gives
+    from crawler.syndication import text as syn
+
+    def by_definition(body, title):
+        out, prev_cjk = [], False
+        for tok in syn.tokens((syn.clean_title(title) + "\n" + syn.clean_body(body)).strip().lower()):
+            cjk = len(tok) == 1 and bool(syn._CJK.match(tok))
+            if out and not (cjk and prev_cjk):
+                out.append(" ")
+            out.append(tok)
+            prev_cjk = cjk
+        return "".join(out)
+
+    pieces = ["中国", "发展", "abc", "Déjà", "ΟΔΟΣ", "12.5%", "3,000", "한국어", "カナ", "x中y", "中a", "1中", "  ", "\n",
+              "，", "_", "①", "٣", "ＡＢ", "ß", "İ"]
+    rng = random.Random(21)
+    for _ in range(3000):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        title = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        assert matching_text(body, title) == by_definition(body, title), (body, title)

@@ -173,3 +173,22 @@ def test_a_redirect_to_a_name_that_resolves_to_a_private_address_is_refused_on_a
     assert mw.process_response(request, outside) is outside
     not_redirected = Request("http://intranet.example/admin")
     assert mw.process_response(not_redirected, inside) is inside
+
+
+def test_link_count_is_the_count_of_both_spellings():
+    # page_problem counts "<a " and "<A " in one regex pass (issue 12): the same number as
+    # the two counts, so the same pages are refused
+    import random
+
+    from crawler.middlewares.limits import page_problem
+
+    pieces = [b"<a ", b"<A ", b"<a", b"<abbr ", b"<<a ", b"a ", b"<a <a ", b"x", b"<A<a ", b" "]
+    rng = random.Random(2)
+    for _ in range(2000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        links = body.count(b"<a ") + body.count(b"<A ")
+        for limit in (max(0, links - 1), links):
+            problem = page_problem(body, 0, limit) if limit else None
+            assert (problem is not None and problem[0] == "too_many_links") == (limit > 0 and links > limit), body
+            if problem:
+                assert problem[1].startswith(f"{links} links")

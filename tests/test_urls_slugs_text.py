@@ -122,3 +122,34 @@ def test_is_blank_is_an_empty_normalize_space():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
         assert is_blank(text) == (not normalize_space(text)), repr(text)
     assert is_blank(None) and is_blank("") and is_blank("\u200b \ufeff") and not is_blank(" 中 ")
+
+
+def test_fingerprint_text_drops_what_the_category_test_drops(monkeypatch):
+    # fingerprint_text deletes characters with a table filled as they are met (issue 12): the
+    # text must be what the per-character test gives, for characters of every category, also
+    # past the table's limit (then decided again at each use)
+    import unicodedata
+
+    from crawler.extraction import text as text_module
+
+    def by_definition(text):
+        text = unicodedata.normalize("NFKC", text)
+        return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith(("P", "S", "C"))))
+
+    small_table = text_module._FingerprintTable()
+    small_table.LIMIT = 50  # type: ignore[misc]
+    rng = random.Random(17)
+    samples = ["中文，内容。", "Ａｂｃ１２３", "a\u00a0b\u3000c\u200bd\ufeffe", "①②Ⅻ²", "😀🇨🇳", "\x00\x1f\x7f\x85", "\ue000\U000f0000",
+               "\u0378\u2028\u2029", "ﬁ ﬀ", "١٢٣", "e\u0301", "$€¥+<=>^`|~", "-_—–…·"]
+    texts = []
+    for _ in range(2000):
+        text = "".join(rng.choice(samples) for _ in range(rng.randint(0, 8)))
+        text += "".join(chr(rng.randrange(0x110000)) for _ in range(rng.randint(0, 5)))
+        texts.append("".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF))
+    for text in texts:
+        assert fingerprint_text(text) == by_definition(text), repr(text)
+    # a table that is full decides the characters it does not hold at each use
+    monkeypatch.setattr(text_module, "_FINGERPRINT_TABLE", small_table)
+    for text in texts:
+        assert fingerprint_text(text) == by_definition(text), repr(text)
+    assert len(small_table) == 50

@@ -13,6 +13,8 @@ the drops table records (``page_too_large``, ``listing_too_large``,
 
 from __future__ import annotations
 
+import re
+
 from scrapy import signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
@@ -94,6 +96,9 @@ class LimitedCompressionMiddleware(HttpCompressionMiddleware):
             raise Refused(reason, f"decompresses to more than {limit} bytes (download_maxsize); {len(response.body)} bytes compressed") from exc
 
 
+_LINK_START_RE = re.compile(rb"<[aA] ")
+
+
 def page_problem(body: bytes, max_bytes: int, max_links: int) -> tuple[str, str] | None:
     """Why a fetched page is not worth parsing as an article, or None.
 
@@ -102,7 +107,10 @@ def page_problem(body: bytes, max_bytes: int, max_links: int) -> tuple[str, str]
     if max_bytes and len(body) > max_bytes:
         return "page_too_large", f"{len(body)} bytes (MAX_PAGE_BYTES {max_bytes})"
     if max_links:
-        links = body.count(b"<a ") + body.count(b"<A ")
+        # one regex pass: bytes.count of a 3-byte pattern does not use memchr and took 0.2 ms
+        # on a 230 KB page, twice (issue 12); the two spellings never overlap, so the count is
+        # the sum of the two counts
+        links = len(_LINK_START_RE.findall(body))
         if links > max_links:
             return "too_many_links", f"{links} links (MAX_PAGE_LINKS {max_links}): a link list, not an article"
     return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from lxml import etree
 
 from ..sources.base import SourceDecl, Template
 from . import generic
-from .body import body_text, clean_body_element, string_value
+from .body import body_text, clean_body_element, html_parser, string_value
 from .bylines import parse_editor, parse_outlet
 from .dates import PRECISION_RANK, FoundDate, date_from_url, find_date, in_zone, parse_date, same_period, to_iso
 from .decode import decode_html, unwrap_crawl_wrapper
@@ -101,34 +100,9 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _END_TAGS_RE = re.compile(r"</(?:html|body)\s*>", re.I)
 
 
-# Every element is an HtmlElement (text_content(), drop_tree() …), found by lxml in C.
-# lxml.html's own lookup is a Python method called for each element Python touches, to give
-# <form>, <input>, <select>, <textarea> and <label> classes of their own that extraction never
-# uses: it made touching an element three times dearer (64 elements: 22.5 → 7.2 µs; issue 12).
-_ELEMENT_CLASSES = etree.ElementDefaultClassLookup(
-    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity
-)
-
-
-_parsers = threading.local()
-
-
-def _parser() -> lxml.html.HTMLParser:
-    """This thread's parser, made once: a new parser sets up libxml2's parser context again,
-    which made each page's parse a third dearer (60 → 85 µs on a 4 KB page; issue 12). lxml
-    lets one thread parse with a parser at a time, so each thread has its own."""
-    parser = getattr(_parsers, "parser", None)
-    if parser is None:
-        # huge_tree: libxml2 otherwise drops everything nested deeper than 256 elements, which
-        # old pages reach with unclosed <font> or <div> tags
-        parser = _parsers.parser = lxml.html.HTMLParser(huge_tree=True)
-        parser.set_element_class_lookup(_ELEMENT_CLASSES)
-    return parser
-
-
 def _parse_document(html: str) -> etree._Element:
     """libxml2's parse of a page's text: the one parse of the page (bench/site_rules.py times it)."""
-    return lxml.html.document_fromstring(html, parser=_parser())
+    return lxml.html.document_fromstring(html, parser=html_parser())
 
 
 def parse_html(html: str | bytes) -> etree._Element | None:

@@ -29,7 +29,7 @@ from lxml import etree
 # readability-lxml (which is therefore not a dependency)
 from trafilatura.readability_lxml import Document as _ReadabilityDocument
 
-from .body import Block, body_blocks, join_blocks
+from .body import Block, body_blocks, html_parser, join_blocks
 from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
 from .bylines import parse_editor, parse_outlet
 from .dates import FoundDate, find_attribution_date, find_date, find_last_date
@@ -113,7 +113,7 @@ def _container(html: str | None) -> etree._Element | None:
     if not html or not html.strip():
         return None
     try:
-        node = lxml.html.fromstring(html)
+        node = lxml.html.fromstring(html, parser=html_parser())
     except (etree.ParserError, ValueError):
         return None
     body = node.find(".//body")

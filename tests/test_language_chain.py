@@ -138,3 +138,30 @@ def test_english_pages_skip_the_chinese_rules():
     assert result.stages["language"] == "other" and result.extractor == "generic:trafilatura_full"
     assert result.body_text.startswith("Paragraph 1:") and result.body_text.count("Paragraph") == 5
     assert result.title == "Ferry terminal to open next spring"
+
+
+def test_detection_without_cjk_answers_as_counting_every_letter_does():
+    # detect_language stops at the first letter of a text without CJK characters (issue 12):
+    # its answer must be the one counting every letter gives, for every mix of scripts
+    import random
+
+    from crawler.extraction import language as lang
+
+    def by_counting(text):
+        sample = text[: lang.SAMPLE]
+        letters = len(lang._LETTER_RE.findall(sample))
+        if not letters:
+            return ""
+        han, kana, hangul = (len(r.findall(sample)) for r in (lang._HAN_RE, lang._KANA_RE, lang._HANGUL_RE))
+        if hangul > max(han, kana) and hangul >= 0.2 * letters:
+            return "ko"
+        if kana >= 0.1 * letters:
+            return "ja"
+        return "zh" if han >= lang.CHINESE_SHARE * letters else "other"
+
+    pieces = ["中文", "字", "かな", "カタ", "한국어", "ᄀ", "abc", "Déjà", "Ωμέγα", "12", "，", " ", "_", "٣", "①"]
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        assert detect_language(text) == by_counting(text), text
+    assert detect_language(None) == "" and detect_language("12 , _") == ""

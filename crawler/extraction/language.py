@@ -27,12 +27,14 @@ def detect_language(text: str | None) -> str:
     """``"zh"`` for Chinese text, ``"ja"``/``"ko"`` for Japanese/Korean (Han characters
     with kana/hangul), ``"other"`` for any other writing, ``""`` when there are no letters."""
     sample = (text or "")[:SAMPLE]
-    letters = len(_LETTER_RE.findall(sample))
-    if not letters:
-        return ""
     han = len(_HAN_RE.findall(sample))
     kana = len(_KANA_RE.findall(sample))
     hangul = len(_HANGUL_RE.findall(sample))
+    if not (han or kana or hangul):
+        # no CJK character: "other" when there is any letter at all, which the first one
+        # shows, instead of counting every letter of a page (0.8 ms on these pages; issue 12)
+        return "other" if _LETTER_RE.search(sample) else ""
+    letters = len(_LETTER_RE.findall(sample))
     if hangul > max(han, kana) and hangul >= 0.2 * letters:
         return "ko"
     if kana >= 0.1 * letters:  # Japanese writes kana between its Han characters

@@ -16,6 +16,7 @@ import functools
 import re
 import threading
 from dataclasses import dataclass
+from html import escape as _html_escape
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -558,10 +559,13 @@ def join_blocks(blocks) -> str:
     for block in blocks:
         if block._html is not None:
             return " ".join(html for html in (block.html for block in blocks) if html)
-    return _join_elements([block.element for block in blocks], blocks[0].base_url if blocks else None, urls_absolute=True)
+    return _join_elements([block.element for block in blocks], blocks[0].base_url if blocks else None)
 
 
-def _join_elements(elements: list[etree._Element], base_url: str | None, *, urls_absolute: bool = False) -> str:
+def _join_elements(elements: list[etree._Element], base_url: str | None, *, urls_absolute: bool = True) -> str:
+    """The elements' sanitized HTML on one line. ``urls_absolute``: their link and image URLs
+    were made absolute on the tree (``_kept_blocks``), as for every caller but a test
+    comparing with the sanitizer's callback."""
     texts = _plain_paragraph_texts(elements)
     if texts is not None:
         html = _one_line(" ".join(f"<p>{_escape_text(strip_fullwidth_indent(text))}</p>" for text in texts))
@@ -597,23 +601,16 @@ def _plain_paragraph_texts(elements: list[etree._Element]) -> list[str] | None:
 
 
 def _escape_text(text: str) -> str:
-    """Text as nh3 (html5ever) writes it between tags."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "\xa0" in text:
-        text = text.replace("\xa0", "&nbsp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    """Text as nh3 (html5ever) writes it between tags: ``&``, ``<`` and ``>`` escaped, and the
+    no-break space as ``&nbsp;``."""
+    return _html_escape(text, quote=False).replace("\xa0", "&nbsp;")
 
 
 def clean_body_element(body: etree._Element, base_url: str | None) -> str:
     """A site's body node → sanitized one-line body HTML ('' when empty): ``join_blocks`` of
     its ``body_blocks``, without building Block objects only to take their elements back."""
     kept = _kept_blocks(body, split_br=False, in_place=False, base_url=base_url)
-    return _join_elements([block for block, _ in kept], base_url, urls_absolute=True)
+    return _join_elements([block for block, _ in kept], base_url)
 
 
 def body_text(body_html: str) -> str:

@@ -166,7 +166,8 @@ PREPARED_CACHE = PreparedCache(max_shingles=200_000, max_stories=512)
 
 
 def _make_prepared(story: Mapping[str, Any]) -> Prepared:
-    text = matching_text(story.get("body_text"), story.get("title"))
+    cleaned = clean_body(story.get("body_text"))  # for both matching texts below
+    text = matching_text(story.get("body_text"), story.get("title"), cleaned_body=cleaned)
     return Prepared(
         story_id=story["id"],
         text=text,
@@ -177,7 +178,7 @@ def _make_prepared(story: Mapping[str, Any]) -> Prepared:
         # The integrator may pass what extraction found (a "来源：" meta line that differs
         # from the publishing site); otherwise it is looked for in the body text.
         named_source=story.get("named_source") or named_source(story.get("body_text")),
-        lead=matching_text(story.get("body_text"), None),
+        lead=matching_text(story.get("body_text"), None, cleaned_body=cleaned),
     )
 
 

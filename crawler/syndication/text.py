@@ -43,12 +43,14 @@ _NAMED_SOURCE = re.compile(
     r"(?:文章来源|稿件来源|来源|稿源|转载自|本文来自|据)\s*[:：]?\s*"
     r"([\u4e00-\u9fffA-Za-z·]{2,12}?)(?=[\s)）】,，。;；|/\-—_]|$|客户端|官网|微信|消息|报道|记者)"
 )
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+# CJK ideographs, kana and hangul: each character a token of its own
+_CJK_RANGES = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_CJK_CLASS = f"[{_CJK_RANGES}]"
+_NOT_CJK_OR_SPACE = f"[^ {_CJK_RANGES}]"
+_CJK = re.compile(_CJK_CLASS)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+", re.U)
-_CJK_SPLIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+_CJK_SPLIT = re.compile(f"{_CJK_CLASS}|[^{_CJK_RANGES}]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
-_CJK_CLASS = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]"
-_NOT_CJK_OR_SPACE = r"[^ \u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]"
 # inside a word: where a CJK character meets another letter (matching_text)
 _CJK_EDGE = re.compile(f"(?<={_CJK_CLASS})(?={_NOT_CJK_OR_SPACE})|(?<={_NOT_CJK_OR_SPACE})(?={_CJK_CLASS})")
 # a space between two CJK characters (matching_text)

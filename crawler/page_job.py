@@ -3,14 +3,18 @@
 ``run_page_job(PageJob) -> PageResult``: the extraction chain
 (``extract_article``, which gives the body's plain text too), — for a source
 with continuation pages — the scan of the page's links for the next page, and
-(``PageJob.fingerprint``, set when the job runs in a worker) the syndication
-fingerprint of the story the store would hold (MinHash: about 3–6 ms a page, the
-store's costliest step; the store uses it when the texts match, else computes it).
-The spider builds the job from the response (text, URL, encoding) and what it
+the content hash of a one-page article's text (the dedupe key, ``content_hash``).
+``run_fingerprint_job(FingerprintJob) -> FingerprintResult``: the syndication
+fingerprint of a story the store would hold (MinHash: about 3–6 ms a page, the
+store's costliest step). The spider asks for it as a second job, and only when the
+page is not an exact copy of a stored story (its content hash is new): computed
+with the page, it was thrown away for every exact copy (issue 12).
+The spider builds the jobs from the response (text, URL, encoding) and what it
 knows (source name, fetch time, hints, zone); ``crawler/extensions/extract_pool.py``
-runs it in a pool of worker processes, or the spider calls it in-process
-(``EXTRACT_WORKERS=0``). Either way the result is the same: this is the one
-code path.
+runs them in a pool of worker processes (``run_job``), or the spider calls
+``run_page_job`` in-process (``EXTRACT_WORKERS=0``, where the store computes the
+fingerprints of the stories it stores). Either way the result is the same: this is
+the one code path.
 
 Everything in a job pickles (text, strings, datetimes, ``Hints``): the source is
 sent by name and looked up here in ``DECLARED``, since a declaration holds
@@ -40,7 +44,7 @@ from parsel import Selector
 from w3lib.html import get_base_url
 
 from .extraction.options import Hints
-from .extraction.text import normalize_space
+from .extraction.text import content_hash, normalize_space
 from .sources import DECLARED, SourceDecl
 from .urls import canonicalize
 
@@ -81,9 +85,6 @@ class PageJob:
     continuation: str | None = None
     page: int = 1
     selector_type: str = "html"         # what Scrapy's response.css would parse the text as
-    # compute the story's syndication fingerprint: in a worker process, where it costs the
-    # crawl's main process nothing (in-process the store computes it, for stored stories only)
-    fingerprint: bool = False
 
 
 @dataclass
@@ -92,8 +93,9 @@ class PageResult:
     has_next_page: bool = False         # the continuation page is linked or announced
     malformed_links: int = 0            # links of the scan that could not be parsed (a stat)
     cpu_s: float = 0.0                  # CPU seconds the job took where it ran
-    # syndication.fingerprint(stored title, body_text) of a one-page article (see story_fingerprint)
-    fingerprint: Fingerprint | None = None
+    # content_hash(body_text) of a one-page article: the normalize pipeline's dedupe key,
+    # computed off the crawl process (None: continuation pages, and an empty body)
+    content_hash: str | None = None
 
     @property
     def body_text(self) -> str:
@@ -147,19 +149,48 @@ def run_page_job(job: PageJob, declaration: SourceDecl | None = None) -> PageRes
     if job.continuation and (job.page == 1 or result.body_html):
         links, out.malformed_links = page_links(job.html, job.url, job.encoding, job.selector_type)
         out.has_next_page = has_next_article_page(job.html, links, job.continuation, job.page)
-    if job.fingerprint and job.page == 1 and not out.has_next_page:
-        out.fingerprint = story_fingerprint(result)
+    if job.page == 1 and not out.has_next_page:
+        out.content_hash = content_hash(result.body_text or "")
     return _timed(out, started)
 
 
-def story_fingerprint(result: Extraction) -> Fingerprint:
-    """The syndication fingerprint of the story a one-page article becomes: of the title and
-    body text the store will hold — the title as the normalize pipeline writes it
-    (``normalize_space``), the body text as extracted (the item's ``body_text``). A
-    multi-page article's text is joined later: it gets none."""
+@dataclass
+class FingerprintJob:
+    """The syndication fingerprint of a one-page article's story: its title as the store
+    will hold it (``normalize_space``) and its body text as extracted."""
+    title: str
+    body_text: str
+    url: str = ""                       # the page's (for messages)
+
+
+@dataclass
+class FingerprintResult:
+    fingerprint: Fingerprint
+    cpu_s: float = 0.0                  # CPU seconds the job took where it ran
+
+
+def run_fingerprint_job(job: FingerprintJob) -> FingerprintResult:
+    started = time.process_time()
     from .syndication import fingerprint
 
-    return fingerprint(normalize_space(result.title), result.body_text or "")
+    return FingerprintResult(fingerprint(job.title, job.body_text), cpu_s=time.process_time() - started)
+
+
+def fingerprint_job(result: Extraction, url: str = "") -> FingerprintJob:
+    """The fingerprint job of the story a one-page article becomes: of the title and body
+    text the store will hold — the title as the normalize pipeline writes it
+    (``normalize_space``), the body text as extracted (the item's ``body_text``). A
+    multi-page article's text is joined later: the store computes its fingerprint."""
+    return FingerprintJob(normalize_space(result.title), result.body_text or "", url)
+
+
+Job = PageJob | FingerprintJob
+JobResult = PageResult | FingerprintResult
+
+
+def run_job(job: Job) -> JobResult:
+    """Either job, as a worker runs it."""
+    return run_fingerprint_job(job) if isinstance(job, FingerprintJob) else run_page_job(job)
 
 
 def _timed(out: PageResult, started: float) -> PageResult:
@@ -218,8 +249,8 @@ def release_free_memory() -> None:
     _rss_after_trim = _rss_bytes() or 0
 
 
-def run_page_job_timed(job: PageJob, timeout: float, work: Callable[[PageJob], PageResult] = run_page_job) -> PageResult:
-    """``run_page_job`` under a time limit, in a worker process: SIGALRM raises
+def run_page_job_timed(job: Job, timeout: float, work: Callable[[Job], JobResult] = run_job) -> JobResult:
+    """``run_job`` under a time limit, in a worker process: SIGALRM raises
     ``JobTimeout`` inside the job (between Python bytecodes: a long C call such as one
     libxml2 parse finishes first; the pool's own deadline covers that). The worker's free
     heap memory is released after each job (``release_free_memory``)."""

@@ -36,8 +36,9 @@ ARTICLE_PAGES = "article/page_count"
 ARTICLE_CONTINUATION_PAGES = "article/continuation_page_count"
 
 # --- the extraction pool (crawler/extensions/extract_pool.py) ---------------------------
-EXTRACT_POOL_JOBS = "extract_pool/job_count"               # jobs a worker process finished
-EXTRACT_POOL_JOB_CPU = "extract_pool/job_cpu_s"            # CPU seconds of those jobs, in the workers
+EXTRACT_POOL_JOBS = "extract_pool/job_count"               # page jobs a worker process finished
+EXTRACT_POOL_FINGERPRINT_JOBS = "extract_pool/fingerprint_job_count"   # fingerprint jobs finished
+EXTRACT_POOL_JOB_CPU = "extract_pool/job_cpu_s"            # CPU seconds of both kinds, in the workers
 EXTRACT_POOL_STARTS = "extract_pool/start_count"           # pools started (1, plus one per replacement)
 EXTRACT_POOL_CRASHES = "extract_pool/crash_count"          # pools broken by a dying worker
 EXTRACT_POOL_RETRIES = "extract_pool/retry_count"          # jobs run again, alone, after a crash
@@ -128,7 +129,9 @@ STORE_BATCHES = "store/batch_count"          # transactions committed by the sto
 SYNDICATION_NEW_CLUSTERS = "syndication/new_cluster_count"
 SYNDICATION_COPIES = "syndication/copy_count"
 SYNDICATION_MERGED = "syndication/merged_count"
-# the story's MinHash came from an extraction worker (PageResult.fingerprint), not the store
+# the story's MinHash came from an extraction worker (a FingerprintJob), not the store
 SYNDICATION_PRECOMPUTED = "syndication/precomputed_signature_count"
+# a one-page article whose text is a stored story's: no fingerprint job (the page is a copy)
+SYNDICATION_FINGERPRINT_SKIPPED = "syndication/fingerprint_skipped_count"
 # a worker's fingerprint was not of the stored text (a pipeline changed title or body): recomputed
 SYNDICATION_STALE_FINGERPRINT = "syndication/stale_fingerprint_count"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from crawler.extraction.body import body_text as html_body_text
-from crawler.extraction.text import fingerprint_text, normalize_space
+from crawler.extraction.text import content_hash, normalize_space
 from crawler.urls import canonicalize
 
 from .slugs import slugify
@@ -13,13 +13,6 @@ from .slugs import slugify
 
 def story_id_for(canonical_url: str) -> str:
     return "u" + hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
-
-
-def content_hash(body_text: str) -> str | None:
-    """Hash of the body text reduced to letters and digits: equal for the same
-    story whatever the markup, indentation or punctuation width."""
-    fingerprint = fingerprint_text(body_text)
-    return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest() if fingerprint else None
 
 
 def normalize(item: dict, *, slug_overrides: dict[str, str] | None = None) -> dict:
@@ -35,7 +28,9 @@ def normalize(item: dict, *, slug_overrides: dict[str, str] | None = None) -> di
     out["body_text"] = out.get("body_text") or ""
     out["slug"] = slugify(out["outlet"], slug_overrides)
     out["tag"] = f"{out['outlet']}新闻" if out["outlet"] else ""
-    out["content_hash"] = content_hash(out["body_text"])
+    # a one-page article's hash came from its page job (computed off the crawl process)
+    # with the very body_text kept here; any other item's is computed now
+    out["content_hash"] = out.get("content_hash") or content_hash(out["body_text"])
     if not out.get("published_at"):
         # stored undated, never dated with the crawl time: the stage says so
         out["published_at"] = None

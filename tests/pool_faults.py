@@ -13,7 +13,7 @@ import os
 import signal
 import time
 
-from crawler.page_job import PageJob, PageResult, run_page_job, run_page_job_timed
+from crawler.page_job import Job, JobResult, PageJob, run_job, run_page_job_timed
 
 CRASH_MARK = "<!--test:crash-worker-->"
 SLOW_MARK = "<!--test:slow-->"
@@ -22,11 +22,12 @@ STUCK_MARK = "<!--test:stuck-->"
 CRASH_URL_ENV = "TEST_POOL_CRASH_URL"
 
 
-def faulty_job(job: PageJob, timeout: float) -> PageResult:
+def faulty_job(job: Job, timeout: float) -> JobResult:
     crash_url = os.environ.get(CRASH_URL_ENV)
-    if CRASH_MARK in job.html or (crash_url and crash_url in job.url):
+    html = job.html if isinstance(job, PageJob) else ""   # a FingerprintJob has the URL only
+    if CRASH_MARK in html or (crash_url and crash_url in job.url):
         os._exit(13)
-    if STUCK_MARK in job.html:
+    if STUCK_MARK in html:
         # a long C call: SIGALRM cannot interrupt it, only the pool's kill ends it
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         try:
@@ -36,7 +37,7 @@ def faulty_job(job: PageJob, timeout: float) -> PageResult:
     return run_page_job_timed(job, timeout, work=_slow_then_run)
 
 
-def _slow_then_run(job: PageJob) -> PageResult:
-    if SLOW_MARK in job.html:
+def _slow_then_run(job: Job) -> JobResult:
+    if isinstance(job, PageJob) and SLOW_MARK in job.html:
         time.sleep(30)  # interrupted by the job's SIGALRM (EXTRACT_TIMEOUT)
-    return run_page_job(job)
+    return run_job(job)

@@ -73,6 +73,35 @@ def test_a_worker_gives_what_the_crawl_process_gives(pool_crawler):
     assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOB_CPU) > 0
 
 
+def test_a_fingerprint_job_only_for_a_text_not_stored(pool_crawler):
+    """A one-page article's fingerprint comes from a second worker job, asked for only when
+    its text is not a stored story's: an exact copy's would be thrown away (the dedupe
+    pipeline records the copy against the stored story)."""
+    from crawler.store import get_run_context
+    from crawler.syndication import fingerprint
+    from pipelines.normalize import normalize
+    from pipelines.store import story_row
+
+    crawler, pool = pool_crawler()
+    spider = crawler.spider
+    spider._extraction_pool = lambda: pool
+    store = get_run_context(crawler).store
+    copy_url = ARTICLE.replace("1800123", "1800999")
+
+    first = asyncio.run(spider.parse_article(page()))
+    assert first["syndication_fingerprint"] == fingerprint(first["title"], first["body_text"])
+    assert first["content_hash"] == normalize({**dict(first), "content_hash": None})["content_hash"]
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_FINGERPRINT_JOBS) == 1
+    store.insert_story(story_row(normalize(dict(first))), store.start_run("test"))
+
+    copy = asyncio.run(spider.parse_article(page(copy_url)))
+    assert copy["url"] == copy_url and copy["content_hash"] == first["content_hash"]
+    assert copy["syndication_fingerprint"] is None
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_FINGERPRINT_JOBS) == 1
+    assert crawler.stats.get_value(stats_keys.SYNDICATION_FINGERPRINT_SKIPPED) == 1
+    assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOBS) == 2
+
+
 def test_a_page_that_kills_its_worker_is_dropped_and_the_others_are_not(pool_crawler):
     crawler, pool = pool_crawler()
     spider = crawler.spider

@@ -1,6 +1,7 @@
-"""The syndication fingerprint an extraction worker computes (crawler/page_job.py) is what
-the store would compute from the story it stores: same MinHash, bands, length and named
-source; the store uses it only then, and gives the same clusters with or without it."""
+"""The syndication fingerprint an extraction worker computes (crawler/page_job.py, a
+FingerprintJob) is what the store would compute from the story it stores: same MinHash,
+bands, length and named source; the store uses it only then, and gives the same clusters
+with or without it. A page job's content hash is the normalize pipeline's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from crawler.extraction.decode import decode_html
-from crawler.page_job import PageJob, run_page_job, story_fingerprint
+from crawler.extraction.text import content_hash
+from crawler.page_job import FingerprintJob, PageJob, fingerprint_job, run_fingerprint_job, run_job, run_page_job
 from crawler.store import Store
 from crawler.syndication import Fingerprint, fingerprint, prepare, signature, snapshot
 from pipelines.normalize import normalize
@@ -65,17 +67,18 @@ def test_the_worker_fingerprints_the_text_the_store_holds():
     used = 0
     for name, url, raw in pages:
         html, encoding = decode_html(raw)
-        out = run_page_job(PageJob(html=html, url=url, encoding=encoding, fingerprint=True))
+        out = run_page_job(PageJob(html=html, url=url, encoding=encoding))
         if out.extraction.error or not out.body_text:
             continue
-        assert out.fingerprint is not None, name
+        fp = run_fingerprint_job(fingerprint_job(out.extraction, url)).fingerprint
         row = story_row(normalize(item_of(url, out.extraction)))
-        assignment = store.insert_story(row, run_id, fingerprint=out.fingerprint)
+        # the page job's content hash is the one the pipeline computes (the item had none)
+        assert out.content_hash == row["content_hash"] is not None, name
+        assignment = store.insert_story(row, run_id, fingerprint=fp)
         # the store took the worker's value: it was of the very title and body it holds …
         assert assignment.signature_from == "worker", name
         # … and equals what the store computes from the stored row
         expected = expected_from_row(stored_story(store, row["id"]))
-        fp = out.fingerprint
         assert (fp.minhash, fp.length, fp.bands, fp.named_source) == (
             expected.minhash, expected.length, expected.bands, expected.named_source), name
         stored = store.db.execute("SELECT minhash, length, named_source FROM story_signatures WHERE story_id = ?",
@@ -163,19 +166,21 @@ def test_a_fingerprint_is_small_and_needs_no_numpy():
     assert len(pickle.dumps(fp)) < 2500
 
 
-def test_only_a_worker_job_of_a_one_page_article_computes_it():
+def test_a_one_page_article_has_a_content_hash_and_a_fingerprint_job():
     html = ("<html><head><title>Rates cut</title></head><body><article><h1>Rates cut</h1>"
             + "<p>The central bank cut its main rate by a quarter point on Tuesday, citing slowing growth.</p>" * 8
             + "</article></body></html>")
     url = "http://news.example/2024/05/01/rates.html"
-    assert run_page_job(PageJob(html=html, url=url)).fingerprint is None          # in-process: the store computes it
-    out = run_page_job(PageJob(html=html, url=url, fingerprint=True))
-    assert out.fingerprint is not None and not out.extraction.error
-    assert out.fingerprint == fingerprint(" ".join((out.extraction.title or "").split()), out.body_text)
+    out = run_page_job(PageJob(html=html, url=url))
+    assert not out.extraction.error and out.content_hash == content_hash(out.body_text) is not None
+    job = fingerprint_job(dataclasses.replace(out.extraction, title=" Rates\n cut "), url)
+    assert job == FingerprintJob("Rates cut", out.body_text, url)   # the title as the store holds it
+    done = run_job(job)   # as a worker runs either kind
+    assert done.fingerprint == fingerprint("Rates cut", out.body_text) and done.cpu_s >= 0
     # a page that has a next page: its text is not the story's
     paged = html.replace("</article>", '</article><a href="rates_2.html">2</a>')
-    out = run_page_job(PageJob(html=paged, url=url, fingerprint=True, continuation="http://news.example/2024/05/01/rates_2.html"))
-    assert out.has_next_page and out.fingerprint is None
+    out = run_page_job(PageJob(html=paged, url=url, continuation="http://news.example/2024/05/01/rates_2.html"))
+    assert out.has_next_page and out.content_hash is None
 
 
 def test_the_fingerprint_follows_the_pipelines_text_not_the_extractions():
@@ -188,6 +193,6 @@ def test_the_fingerprint_follows_the_pipelines_text_not_the_extractions():
     extraction = dataclasses.replace(run_page_job(PageJob(html=html, url=url)).extraction, title="  Rates\n\u3000 cut ")
     store = Store.open(memory=True)
     row = story_row(normalize(item_of(url, extraction)))
-    assignment = store.insert_story(row, store.start_run("test"), fingerprint=story_fingerprint(extraction))
+    assignment = store.insert_story(row, store.start_run("test"), fingerprint=run_fingerprint_job(fingerprint_job(extraction)).fingerprint)
     assert assignment.signature_from == "worker"
     assert stored_story(store, row["id"])["title"] == "Rates cut"

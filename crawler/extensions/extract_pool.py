@@ -4,8 +4,9 @@
 when ``EXTRACT_WORKERS`` is 0, and the spider then extracts in the crawl process
 as before). The spider's ``async def`` callbacks hand it a ``PageJob``
 (``crawler/page_job.py``) and await the ``PageResult``, so the reactor keeps
-downloading while workers parse; dedupe, validation and the store stay in the
-crawl process, in order.
+downloading while workers parse; then, for a one-page article whose text is not a
+stored story's, a ``FingerprintJob`` (``fingerprint``: the story's syndication
+fingerprint). Dedupe, validation and the store stay in the crawl process, in order.
 
 - **Started lazily**, on the first article page: a run that fetches no article
   (every listing answered 304) starts no process.
@@ -42,16 +43,19 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import load_object
 
 from .. import stats_keys
-from ..page_job import PRELOAD, JobTimeout, PageJob, PageResult
+from ..page_job import PRELOAD, FingerprintJob, FingerprintResult, Job, JobResult, JobTimeout, PageJob, PageResult
 from ..settings import EXTRACT_WORKER_MAX_PAGES as DEFAULT_MAX_PAGES
 from ..settings import EXTRACT_WORKERS as DEFAULT_EXTRACT_WORKERS  # the cores this process may use
+
+if TYPE_CHECKING:
+    from ..syndication import Fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +122,7 @@ class _SharedPool:
     """The executor of one process (per worker count and job function), with the
     bookkeeping that replaces it: after ``max_pages`` pages per worker, after a crash."""
 
-    def __init__(self, workers: int, job: Callable[[PageJob, float], PageResult], max_pages: int):
+    def __init__(self, workers: int, job: Callable[[Job, float], JobResult], max_pages: int):
         self.workers = workers
         self.job = job
         # pages one generation takes before it is replaced. Not ProcessPoolExecutor's
@@ -226,14 +230,15 @@ class _SharedPool:
         gen.executor.shutdown(wait=False, cancel_futures=True)
         gen.close_lifeline()   # any worker of it still alive exits
 
-    async def _attempt(self, job: PageJob, timeout: float, stats: Any) -> PageResult:
+    async def _attempt(self, job: Job, timeout: float, stats: Any) -> JobResult:
         gen = await self._generation(stats)
         try:
             future: Future = gen.executor.submit(self.job, job, timeout)
         except BrokenProcessPool:
             self._discard(gen)
             raise
-        gen.submitted += 1
+        # pages bound what a worker's memory grows to; a fingerprint job's text does not count
+        gen.submitted += isinstance(job, PageJob)
         gen.in_flight += 1
         waiting = asyncio.wrap_future(future)
         broken = asyncio.ensure_future(gen.broken.wait())
@@ -277,7 +282,7 @@ class _SharedPool:
             if gen.retired and not gen.in_flight:
                 self._drained(gen)
 
-    async def run(self, job: PageJob, timeout: float, stats: Any) -> PageResult:
+    async def run(self, job: Job, timeout: float, stats: Any) -> JobResult:
         await self._quiet.wait()
         try:
             return await self._attempt(job, timeout, stats)
@@ -367,9 +372,25 @@ class ExtractionPool:
         except ExtractionTimedOut:
             stats.inc_value(stats_keys.EXTRACT_POOL_TIMEOUTS)
             raise
+        result = cast(PageResult, result)
         stats.inc_value(stats_keys.EXTRACT_POOL_JOBS)
         stats.inc_value(stats_keys.EXTRACT_POOL_JOB_CPU, result.cpu_s, start=0.0)
         return result
+
+    async def fingerprint(self, job: FingerprintJob) -> Fingerprint:
+        """The story's syndication fingerprint from a worker; raises WorkerCrashed or
+        ExtractionTimedOut, as ``extract`` does."""
+        pool = self._shared()
+        stats = self.crawler.stats
+        try:
+            result = await pool.run(job, self.timeout, stats)
+        except ExtractionTimedOut:
+            stats.inc_value(stats_keys.EXTRACT_POOL_TIMEOUTS)
+            raise
+        result = cast(FingerprintResult, result)
+        stats.inc_value(stats_keys.EXTRACT_POOL_FINGERPRINT_JOBS)
+        stats.inc_value(stats_keys.EXTRACT_POOL_JOB_CPU, result.cpu_s, start=0.0)
+        return result.fingerprint
 
     def spider_closed(self, spider=None) -> None:
         pool, self._pool = self._pool, None

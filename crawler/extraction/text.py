@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 
 FULLWIDTH_SPACE = "\u3000"
@@ -43,6 +44,14 @@ def fingerprint_text(text: str) -> str:
     are met does that in C: a Python step per character made it the crawl process's costliest
     call (3–6 ms a page; issue 12)."""
     return unicodedata.normalize("NFKC", text or "").translate(_FINGERPRINT_TABLE)
+
+
+def content_hash(body_text: str | None) -> str | None:
+    """Hash of the body text reduced to letters and digits (``fingerprint_text``): equal for
+    the same story whatever the markup, indentation or punctuation width. The stories
+    table's exact-duplicate key; None for a text with no letter or digit."""
+    fingerprint = fingerprint_text(body_text or "")
+    return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest() if fingerprint else None
 
 
 class _FingerprintTable(dict):

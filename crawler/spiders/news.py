@@ -29,7 +29,7 @@ from ..extraction.options import DEFAULT_TIMEZONE, Hints
 from ..failures import failure_reason
 from ..items import ArticleItem
 from ..middlewares.limits import page_problem
-from ..page_job import PageJob, PageResult, run_page_job
+from ..page_job import PageJob, PageResult, fingerprint_job, run_page_job
 from ..page_job import has_next_article_page as has_next_article_page  # where it used to live
 from ..sources import DECLARED, SourceDecl, source_for_url
 from ..store import get_run_context
@@ -51,7 +51,10 @@ class PartialArticle:
     result: Extraction
     bodies: list[str] = field(default_factory=list)
     encoding: str | None = None
-    fingerprint: Fingerprint | None = None   # of page 1's text, computed by a worker: one-page articles only
+    # a one-page article's: the content hash of its text (from its page job) and its
+    # syndication fingerprint (from a worker, when the text is not a stored story's)
+    content_hash: str | None = None
+    fingerprint: Fingerprint | None = None
 
 
 # what a callback returns for a page dropped for a transient reason (see _outcome)
@@ -299,8 +302,6 @@ class NewsSpider(BaseNewsSpider):
         # travel by name: such pages are extracted here
         if pool is None or (source is not None and DECLARED.get(source.name) is not source):
             return run_page_job(job, source)
-        # the store's costliest step, done where it costs the crawl's main process nothing
-        job.fingerprint = True
         try:
             return await pool.extract(job)
         except WorkerCrashed as exc:
@@ -336,8 +337,27 @@ class NewsSpider(BaseNewsSpider):
             self.record_failure(response.url, "extraction_failed", result.error, kind="article", article_url=response.meta.get("article_url"))
             return None
         partial = PartialArticle(first_url=response.url, result=result, bodies=[result.body_html], encoding=response.encoding,
-                                 fingerprint=job.fingerprint)
+                                 content_hash=job.content_hash)
+        if job.content_hash is not None:  # a one-page article (the job saw no next page)
+            partial.fingerprint = await self._story_fingerprint(job, response.url)
         return self._next_page_or_item(job, partial, hints, source)
+
+    async def _story_fingerprint(self, page: PageResult, url: str) -> Fingerprint | None:
+        """The syndication fingerprint of a one-page article's story, computed by a worker
+        (the store's costliest step, where it costs the crawl process nothing); None when the
+        store is to compute it (no pool, or a worker failed on it) or need not: the page's
+        text is a stored story's (the dedupe pipeline records it as a copy of that story).
+        A second job rather than part of the page's: an exact copy's would be thrown away."""
+        pool = self._extraction_pool()
+        if pool is None or page.content_hash is None:
+            return None
+        if get_run_context(self.crawler).store.has_content_hash(page.content_hash):
+            self.crawler.stats.inc_value(stats_keys.SYNDICATION_FINGERPRINT_SKIPPED)
+            return None
+        try:
+            return await pool.fingerprint(fingerprint_job(page.extraction, url))
+        except (WorkerCrashed, ExtractionTimedOut):
+            return None
 
     async def _read_continuation(self, response, partial: PartialArticle, hints: Hints, page: int):
         self.crawler.stats.inc_value(stats_keys.ARTICLE_CONTINUATION_PAGES)
@@ -406,6 +426,7 @@ class NewsSpider(BaseNewsSpider):
             extractor=result.extractor + (f"+{len(partial.bodies)}pages" if len(partial.bodies) > 1 else ""),
             encoding=partial.encoding,
             fetched_at=self.now().isoformat(timespec="seconds"),
+            content_hash=partial.content_hash if len(partial.bodies) == 1 else None,
             syndication_fingerprint=partial.fingerprint if len(partial.bodies) == 1 else None,
         )
 

@@ -232,6 +232,10 @@ class Store:
     def story_by_hash(self, content_hash: str) -> dict | None:
         return _first(self.db.query("SELECT * FROM stories WHERE content_hash = ? LIMIT 1", [content_hash]))
 
+    def has_content_hash(self, content_hash: str) -> bool:
+        """A story with this text is stored (or in the open batch)."""
+        return self.db.execute("SELECT 1 FROM stories WHERE content_hash = ? LIMIT 1", [content_hash]).fetchone() is not None
+
     def story_by_id(self, story_id: str) -> dict | None:
         try:
             return self._table("stories").get(story_id)

@@ -102,6 +102,50 @@ def test_json_ld_and_open_graph_metadata():
     assert meta.date(NOW).iso == "2022-06-08T11:39:00+08:00" and meta.date_origin == "jsonld.datePublished"
 
 
+def test_marked_up_dates_are_what_their_xpaths_find():
+    """_marked_up_dates walks the page's elements once (issue 12): it finds what the three
+    XPaths of the definition find, in their order, on pages of every mix of the markup."""
+    import random
+
+    import lxml.html
+
+    from crawler.extraction.page_metadata import _marked_up_dates
+    from crawler.extraction.text import normalize_space
+
+    def by_xpath(root):
+        found = []
+        for el in root.xpath("//body//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')]"):
+            value = el.get("datetime") or el.get("content") or normalize_space(el.text_content())
+            if value:
+                found.append(("markup.itemprop", value))
+        found += [("markup.time_pubdate", el.get("datetime")) for el in root.xpath("//time[@pubdate][@datetime]")]
+        if not found:
+            found += [("markup.time", el.get("datetime"))
+                      for el in root.xpath("(//article//time[@datetime] | //header//time[@datetime])[1]")]
+        return found[:3]
+
+    props = ['itemprop="datePublished"', 'itemprop=" author\tdatePublished\n"', 'itemprop="datePublishedX"',
+             'itemprop="dateModified"', "itemprop=''", 'itemprop="a\u00a0datePublished"', 'content="2024-05-0{n}"',
+             'datetime="2024-06-0{n}"', "datetime=''", "pubdate", 'class="x"']
+    tags = ["div", "span", "time", "meta", "article", "header", "p", "TIME"]
+    rng = random.Random(7)
+
+    def element(depth, n):
+        tag = rng.choice(tags)
+        attrs = " ".join(rng.choice(props).format(n=n % 10) for _ in range(rng.randint(0, 3)))
+        inner = "".join(element(depth + 1, n * 3 + i) for i in range(rng.randint(0, 3))) if depth < 4 else "x"
+        return f"<{tag} {attrs}>{inner} {n}</{tag}>"
+
+    hits = 0
+    for n in range(400):
+        head = element(3, n) if rng.random() < 0.3 else ""
+        root = lxml.html.document_fromstring(f"<html><head>{head}</head><body>{element(0, n)}{element(1, n + 1)}</body></html>")
+        expected = by_xpath(root)
+        assert _marked_up_dates(root) == expected, lxml.html.tostring(root)
+        hits += bool(expected)
+    assert 100 < hits < 400   # the mixes found dates of every kind, and none
+
+
 def test_choose_title_prefers_h1_that_agrees_with_title_tag():
     root = parse_html(page("<h1>网站名称</h1><h1>真正的标题文字</h1>", title="真正的标题文字_中国发展网"))
     assert title_with_source(root, ("中国发展网",)) == ("真正的标题文字", "h1")

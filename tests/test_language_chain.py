@@ -140,9 +140,10 @@ def test_english_pages_skip_the_chinese_rules():
     assert result.title == "Ferry terminal to open next spring"
 
 
-def test_detection_without_cjk_answers_as_counting_every_letter_does():
-    # detect_language stops at the first letter of a text without CJK characters (issue 12):
-    # its answer must be the one counting every letter gives, for every mix of scripts
+def test_detection_answers_as_counting_every_letter_does():
+    # detect_language stops at the first letter of a text without CJK characters, and counts
+    # Han characters and letters as what is left once the runs of other characters go
+    # (issue 12): its answer must be the one counting every letter gives, for every mix
     import random
 
     from crawler.extraction import language as lang
@@ -159,7 +160,8 @@ def test_detection_without_cjk_answers_as_counting_every_letter_does():
             return "ja"
         return "zh" if han >= lang.CHINESE_SHARE * letters else "other"
 
-    pieces = ["中文", "字", "かな", "カタ", "한국어", "ᄀ", "abc", "Déjà", "Ωμέγα", "12", "，", " ", "_", "٣", "①"]
+    pieces = ["中文", "字", "かな", "カタ", "한국어", "ᄀ", "abc", "Déjà", "Ωμέγα", "12", "，", " ", "_", "٣", "①",
+              "\u3400", "\uf900", "\u4dbf", "〇", "ー", "\U00020000", "\n"]
     rng = random.Random(4)
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))

@@ -12,10 +12,16 @@ from __future__ import annotations
 import re
 
 # Han ideographs (with extension A and compatibility forms)
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{_HAN}]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+# runs of the characters that are not Han, not letters: what is left when they go is the
+# Han characters, the letters. Counted so, a CJK page's letters cost a regex match per run,
+# not a match (and a string) per character: 1.0 → 0.5 ms a page (issue 12)
+_NOT_HAN_RUN_RE = re.compile(f"[^{_HAN}]+")
+_NOT_LETTER_RUN_RE = re.compile(r"[\W\d_]+")
 
 # Han characters among the letters above which a page counts as Chinese. Chinese pages
 # carry Latin letters too (English names, URLs, navigation), rarely more than half.
@@ -27,14 +33,14 @@ def detect_language(text: str | None) -> str:
     """``"zh"`` for Chinese text, ``"ja"``/``"ko"`` for Japanese/Korean (Han characters
     with kana/hangul), ``"other"`` for any other writing, ``""`` when there are no letters."""
     sample = (text or "")[:SAMPLE]
-    han = len(_HAN_RE.findall(sample))
+    han = len(_NOT_HAN_RUN_RE.sub("", sample))
     kana = len(_KANA_RE.findall(sample))
     hangul = len(_HANGUL_RE.findall(sample))
     if not (han or kana or hangul):
         # no CJK character: "other" when there is any letter at all, which the first one
         # shows, instead of counting every letter of a page (0.8 ms on these pages; issue 12)
         return "other" if _LETTER_RE.search(sample) else ""
-    letters = len(_LETTER_RE.findall(sample))
+    letters = len(_NOT_LETTER_RUN_RE.sub("", sample))
     if hangul > max(han, kana) and hangul >= 0.2 * letters:
         return "ko"
     if kana >= 0.1 * letters:  # Japanese writes kana between its Han characters

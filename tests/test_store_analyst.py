@@ -211,6 +211,20 @@ def test_fts_query_is_plain_fts5_syntax():
     assert fts.fts_query('a" OR "b').count('"') == 2
 
 
+def test_bigram_text_is_its_definition():
+    """bigram_text folds and pairs with numpy (issue 12): the text is the definition's —
+    every adjacent pair of folded characters, then the last — for any mix of characters."""
+    import random
+
+    assert fts.bigram_text("经济发展") == "经济 济发 发展 展" and fts.bigram_text("A") == "a" and fts.bigram_text("") == ""
+    alphabet = "aZ09 %\"_-\t\n\x00\x7f\x80é中文。，\u3000\U0001F600\U00020000\udc80"
+    rng = random.Random(3)
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        expected = fts.fold(text) if len(text) == 1 else fts._bigram_join(fts.fold(text))
+        assert fts.bigram_text(text) == expected, repr(text)
+
+
 def test_a_two_character_query_needs_no_function():
     """Datasette's default escaping ("经济") and plain SQL work for two characters."""
     store = Store.open(memory=True)

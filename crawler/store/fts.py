@@ -45,6 +45,7 @@ query: ``"经济"`` is one bigram token), longer ones find nothing.
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
 
 FTS_TABLE = "stories_fts"
 # ascii: every non-ASCII character is a token character, ASCII case folded (as LIKE);
@@ -76,14 +77,41 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def _bigram_join(folded: str) -> str:
+    """The definition of what bigram_text writes, for a folded text of two or more
+    characters: each adjacent pair, a space after each, then the last character."""
+    return " ".join(map(str.__add__, folded[:-1], folded[1:])) + " " + folded[-1]
+
+
 def bigram_text(text: str | None) -> str:
-    """The tokens indexed for one field: each pair of adjacent characters, then the last one."""
+    """The tokens indexed for one field: each pair of adjacent characters, then the last one.
+
+    Folded and paired on the text's code points as one numpy array (UTF-32): the index of a
+    stored story is written in the crawl process, where a pair string per character cost
+    0.9 ms for a 4,400-character body, a string per character for ``fold``'s table another
+    0.25; this takes 0.1 (issue 12). The same text as ``_bigram_join(fold(text))`` (tested)."""
     if not text:
         return ""
-    folded = fold(text)
-    if len(folded) == 1:
-        return folded
-    return " ".join(map(str.__add__, folded[:-1], folded[1:])) + " " + folded[-1]
+    if len(text) == 1:
+        return fold(text)
+    import numpy as np  # (imported by the first story a run stores)
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    ascii_chars = codes < 128
+    codes = np.where(ascii_chars, _fold_codes()[np.where(ascii_chars, codes, 0)], codes)
+    pairs = np.empty((len(codes) - 1, 3), dtype="<u4")
+    pairs[:, 0] = codes[:-1]
+    pairs[:, 1] = codes[1:]
+    pairs[:, 2] = ord(" ")
+    return pairs.tobytes().decode("utf-32-le", "surrogatepass") + chr(codes[-1])
+
+
+@lru_cache(maxsize=1)
+def _fold_codes():
+    """``fold`` as an array: the code point each ASCII code point becomes."""
+    import numpy as np
+
+    return np.array([ord(_FOLD.get(code, chr(code))) for code in range(128)], dtype="<u4")
 
 
 def fts_query(text: str) -> str:

@@ -79,12 +79,17 @@ def _bom(body: bytes) -> str | None:
     return None
 
 
-def decodes_cleanly(body: bytes, encoding: str) -> bool:
+def strict_text(body: bytes, encoding: str) -> str | None:
+    """The body decoded with ``encoding``; None when a byte sequence does not decode (or the
+    codec is unknown)."""
     try:
-        body.decode(encoding)
+        return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+        return None
+
+
+def decodes_cleanly(body: bytes, encoding: str) -> bool:
+    return strict_text(body, encoding) is not None
 
 
 def error_share(body: bytes, encoding: str) -> float:

@@ -15,12 +15,20 @@ def slugify(name: str | None, overrides: dict[str, str] | None = None) -> str:
         slug = re.sub(r"[^a-z0-9]", "", str(overrides[name]).lower())
         if slug:
             return slug
-    # imported here: pypinyin loads its phrase dictionary at import (0.4–0.5 s), which a
-    # run that stores nothing new should not pay (issue 12)
-    from pypinyin import lazy_pinyin
-
-    slug = re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(name)).lower())
+    slug = re.sub(r"[^a-z0-9]", "", _romanized(name).lower())
     if slug:
         return slug
     # a name with no letters, digits or Chinese characters still gets a stable slug
     return "outlet" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8] if name else "unknown"
+
+
+def _romanized(name: str) -> str:
+    """The name in pinyin; an ASCII name (a host name, an English outlet) is its own, as
+    pypinyin writes it (tested), without loading pypinyin."""
+    if name.isascii():
+        return name
+    # imported here: pypinyin loads its phrase dictionary at import (0.4–0.5 s), which a
+    # run that stores nothing new, or no outlet with a Chinese name, should not pay (issue 12)
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name))

@@ -42,6 +42,22 @@ def test_slugify(name, slug):
     assert slugify(name) == slug
 
 
+def test_an_ascii_name_is_romanized_as_pypinyin_writes_it():
+    # ASCII names skip pypinyin (issue 12): pypinyin must give them back as they are
+    import random
+
+    from pypinyin import lazy_pinyin
+
+    from pipelines.slugs import _romanized
+
+    rng = random.Random(5)
+    names = ["127.0.0.1", "www.xinhuanet.com", "Reuters", "BBC News", "a-b_c.d", " x ", "ABC def 123"]
+    names += ["".join(chr(rng.randrange(128)) for _ in range(rng.randint(1, 20))) for _ in range(2000)]
+    for name in names:
+        assert _romanized(name) == "".join(lazy_pinyin(name)), repr(name)
+    assert _romanized("新华网") == "xinhuawang"
+
+
 def test_slug_overrides_and_odd_names():
     assert slugify("东财滚动", {"东财滚动": "emnews"}) == "emnews"
     assert slugify("../../etc", {}) == "etc"

@@ -73,6 +73,16 @@ def test_a_worker_gives_what_the_crawl_process_gives(pool_crawler):
     assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOB_CPU) > 0
 
 
+def test_workers_collect_young_garbage_less_often(pool_crawler):
+    import gc
+
+    _, pool = pool_crawler()
+    asyncio.run(pool.extract(job_of(page())))
+    executor = pool._shared().current.executor
+    assert executor.submit(gc.get_threshold).result(timeout=30)[0] == extract_pool.WORKER_GC_THRESHOLD > gc.get_threshold()[0]
+    assert executor.submit(gc.get_freeze_count).result(timeout=30) > 0   # the preloaded modules
+
+
 def test_a_fingerprint_job_only_for_a_text_not_stored(pool_crawler):
     """A one-page article's fingerprint comes from a second worker job, asked for only when
     its text is not a stored story's: an exact copy's would be thrown away (the dedupe

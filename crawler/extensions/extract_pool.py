@@ -33,6 +33,7 @@ fingerprint). Dedupe, validation and the store stay in the crawl process, in ord
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -67,6 +68,8 @@ KILL_GRACE_S = 10.0
 EXIT_WAIT_S = 5.0
 EXIT_POLL_S = 0.01
 DEFAULT_JOB = "crawler.page_job.run_page_job_timed"
+# a worker's young-generation threshold (see _worker_init)
+WORKER_GC_THRESHOLD = 10_000
 
 
 class WorkerCrashed(Exception):
@@ -86,6 +89,14 @@ def _worker_init(lifeline: Connection) -> None:
     # crawl's stdout/stderr open (the fork server too: it lives while any worker does).
     # The crawl process holds the only write end of ``lifeline``: its death is EOF here.
     threading.Thread(target=_exit_with_crawl, args=(lifeline,), name="exit-with-crawl", daemon=True).start()
+    # An extraction makes and drops a great many small containers (trafilatura's lists and
+    # dicts per node): at CPython's default (a young collection every 700 net allocations)
+    # the collector took ~1 ms of a 36 ms page (2.8 %, median of 5 alternating rounds over
+    # the corpora). The preloaded modules' objects are frozen (never traversed again), and
+    # the young generation is collected every WORKER_GC_THRESHOLD allocations: at most a
+    # few MB of cyclic garbage waits for it.
+    gc.freeze()
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _exit_with_crawl(lifeline: Connection) -> None:

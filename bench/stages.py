@@ -27,8 +27,9 @@ stages add up to the total and "extract: the rest" is the chain's own glue. Stag
   ``dateparser.parse`` calls alone; htmldate is in the trafilatura stage;
 - title; clean: body blocks, sanitizing (nh3), body text;
 - normalize, validate, render (``pipelines/render.py`` → ``crawler/post.py``);
-- fingerprint (worker): ``page_job.story_fingerprint`` (matching text, shingles, MinHash),
-  which a crawl with extraction workers runs in the worker (``PageJob.fingerprint``);
+- fingerprint (worker): ``page_job.run_fingerprint_job`` (matching text, shingles, MinHash),
+  which a crawl with extraction workers runs in a worker (a ``FingerprintJob``, for a story
+  whose text is not stored yet: every page here);
   fingerprint: what is left of syndication ``prepare`` (matching text, shingles) and
   ``signature`` (MinHash) in the crawl's main process — all of it with ``--in-process``
   (``EXTRACT_WORKERS=0``: no worker fingerprint), else only the text of stories that have
@@ -214,7 +215,7 @@ def page_stages(raw: bytes, url: str, store, render, validate_item: Callable, ru
     from crawler.drops import DropStory
     from crawler.extraction.article import extract_article
     from crawler.extraction.decode import decode_html
-    from crawler.page_job import story_fingerprint
+    from crawler.page_job import fingerprint_job, run_fingerprint_job
     from crawler.sources import source_for_url
     from pipelines.normalize import normalize
     from pipelines.store import story_row
@@ -224,7 +225,8 @@ def page_stages(raw: bytes, url: str, store, render, validate_item: Callable, ru
     result = TIMERS.run("extract: the rest", extract_article, text, url, source=source_for_url(url))
     if result.error:
         return dict(TIMERS.page)
-    fingerprint = TIMERS.run("fingerprint (worker)", story_fingerprint, result) if worker_fingerprint else None
+    fingerprint = (TIMERS.run("fingerprint (worker)", lambda: run_fingerprint_job(fingerprint_job(result)).fingerprint)
+                   if worker_fingerprint else None)
     item = {
         "url": url, "source": "urls", "site": urlsplit(url).hostname, "outlet": result.outlet or urlsplit(url).hostname, "title": result.title,
         "published_at": result.published_at, "date_raw": result.date_raw, "date_stage": result.date_stage,

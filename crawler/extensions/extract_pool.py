@@ -376,32 +376,23 @@ class ExtractionPool:
 
     async def extract(self, job: PageJob) -> PageResult:
         """The job's result from a worker; raises WorkerCrashed or ExtractionTimedOut."""
-        pool = self._shared()
-        stats = self.crawler.stats
-        try:
-            result = await pool.run(job, self.timeout, stats)
-        except ExtractionTimedOut:
-            stats.inc_value(stats_keys.EXTRACT_POOL_TIMEOUTS)
-            raise
-        result = cast(PageResult, result)
-        stats.inc_value(stats_keys.EXTRACT_POOL_JOBS)
-        stats.inc_value(stats_keys.EXTRACT_POOL_JOB_CPU, result.cpu_s, start=0.0)
-        return result
+        return cast(PageResult, await self._run(job, stats_keys.EXTRACT_POOL_JOBS))
 
     async def fingerprint(self, job: FingerprintJob) -> Fingerprint:
         """The story's syndication fingerprint from a worker; raises WorkerCrashed or
         ExtractionTimedOut, as ``extract`` does."""
-        pool = self._shared()
+        return cast(FingerprintResult, await self._run(job, stats_keys.EXTRACT_POOL_FINGERPRINT_JOBS)).fingerprint
+
+    async def _run(self, job: Job, done_key: str) -> JobResult:
         stats = self.crawler.stats
         try:
-            result = await pool.run(job, self.timeout, stats)
+            result = await self._shared().run(job, self.timeout, stats)
         except ExtractionTimedOut:
             stats.inc_value(stats_keys.EXTRACT_POOL_TIMEOUTS)
             raise
-        result = cast(FingerprintResult, result)
-        stats.inc_value(stats_keys.EXTRACT_POOL_FINGERPRINT_JOBS)
+        stats.inc_value(done_key)
         stats.inc_value(stats_keys.EXTRACT_POOL_JOB_CPU, result.cpu_s, start=0.0)
-        return result.fingerprint
+        return result
 
     def spider_closed(self, spider=None) -> None:
         pool, self._pool = self._pool, None

@@ -32,10 +32,12 @@ class ArticleItem(scrapy.Item):
     # filled by pipelines
     slug = scrapy.Field()
     tag = scrapy.Field()
+    # content_hash(body_text); a one-page article's comes with its page job (the normalize
+    # pipeline computes any other item's)
     content_hash = scrapy.Field()
     post = scrapy.Field()
     verdict = scrapy.Field()         # dedupe: new or changed:<story id>
     # derived, not stored nor rendered: syndication.fingerprint(title, body_text) computed by an
-    # extraction worker (crawler/page_job.py); the store pipeline hands it to the store
+    # extraction worker (crawler/page_job.py, a FingerprintJob); the store pipeline hands it to the store
     # (used only when it is of the stored text) and removes it from the item
     syndication_fingerprint = scrapy.Field()

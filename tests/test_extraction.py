@@ -146,6 +146,22 @@ def test_marked_up_dates_are_what_their_xpaths_find():
     assert 100 < hits < 400   # the mixes found dates of every kind, and none
 
 
+def test_refused_characters_go_as_the_regex_removes_them():
+    """parse_html looks for the characters libxml2 refuses with numpy before the regex
+    removes them (issue 12): the text must be the regex's, for every mix."""
+    import random
+
+    from crawler.extraction.article import _CONTROL_RE, without_refused_characters
+
+    alphabet = [chr(c) for c in range(0x20)] + ["a", " ", "<p>", "中", "\ufffd", "\ufffe", "\uffff", "\U0001F600", "\udc80", "\u0100"]
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert without_refused_characters(text) == _CONTROL_RE.sub("", text), repr(text)
+    clean = "<p>a\tb\nc\r中\U0001F600</p>"
+    assert without_refused_characters(clean) is clean   # nothing to remove: the text itself
+
+
 def test_choose_title_prefers_h1_that_agrees_with_title_tag():
     root = parse_html(page("<h1>网站名称</h1><h1>真正的标题文字</h1>", title="真正的标题文字_中国发展网"))
     assert title_with_source(root, ("中国发展网",)) == ("真正的标题文字", "h1")

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin
 
 from parsel import Selector
@@ -173,7 +173,7 @@ def run_fingerprint_job(job: FingerprintJob) -> FingerprintResult:
     started = time.process_time()
     from .syndication import fingerprint
 
-    return FingerprintResult(fingerprint(job.title, job.body_text), cpu_s=time.process_time() - started)
+    return _timed(FingerprintResult(fingerprint(job.title, job.body_text)), started)
 
 
 def fingerprint_job(result: Extraction, url: str = "") -> FingerprintJob:
@@ -193,7 +193,10 @@ def run_job(job: Job) -> JobResult:
     return run_fingerprint_job(job) if isinstance(job, FingerprintJob) else run_page_job(job)
 
 
-def _timed(out: PageResult, started: float) -> PageResult:
+_Result = TypeVar("_Result", PageResult, FingerprintResult)
+
+
+def _timed(out: _Result, started: float) -> _Result:
     out.cpu_s = time.process_time() - started
     return out
 
@@ -249,7 +252,7 @@ def release_free_memory() -> None:
     _rss_after_trim = _rss_bytes() or 0
 
 
-def run_page_job_timed(job: Job, timeout: float, work: Callable[[Job], JobResult] = run_job) -> JobResult:
+def run_job_timed(job: Job, timeout: float, work: Callable[[Job], JobResult] = run_job) -> JobResult:
     """``run_job`` under a time limit, in a worker process: SIGALRM raises
     ``JobTimeout`` inside the job (between Python bytecodes: a long C call such as one
     libxml2 parse finishes first; the pool's own deadline covers that). The worker's free

@@ -1,7 +1,7 @@
 """Test-only extraction job: the real page job, with faults a test asks for.
 
 Selected by ``-s EXTRACT_JOB=tests.pool_faults.faulty_job`` (never by a page on
-its own: production runs ``crawler.page_job.run_page_job_timed``). A fault is
+its own: production runs ``crawler.page_job.run_job_timed``). A fault is
 asked for by a marker in the page text (in-process tests build their pages) or
 by the environment of the crawl process (end-to-end tests): the worker whose
 page matches dies (``os._exit``, like a segfault or the OOM killer), sleeps, or
@@ -13,7 +13,7 @@ import os
 import signal
 import time
 
-from crawler.page_job import Job, JobResult, PageJob, run_job, run_page_job_timed
+from crawler.page_job import Job, JobResult, PageJob, run_job, run_job_timed
 
 CRASH_MARK = "<!--test:crash-worker-->"
 SLOW_MARK = "<!--test:slow-->"
@@ -34,7 +34,7 @@ def faulty_job(job: Job, timeout: float) -> JobResult:
             time.sleep(30)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
-    return run_page_job_timed(job, timeout, work=_slow_then_run)
+    return run_job_timed(job, timeout, work=_slow_then_run)
 
 
 def _slow_then_run(job: Job) -> JobResult:

@@ -10,7 +10,7 @@ from justext.utils import get_stoplist, get_stoplists
 
 from crawler import page_job
 from crawler.extraction import generic
-from crawler.page_job import PageJob, run_page_job_timed
+from crawler.page_job import PageJob, run_job_timed
 
 PAGE = """<html><head><title>Über den Fluss</title></head><body><article><h1>Über den Fluss</h1>
 <p>Die Brücke über den Fluss wird im Sommer erneuert, teilte die Stadt am Montag mit. Die Arbeiten
@@ -47,10 +47,10 @@ def test_a_worker_releases_free_memory_after_every_job_even_a_failed_one(monkeyp
     def fails(job):
         raise ValueError("boom")
 
-    assert run_page_job_timed(PageJob(html=PAGE, url="http://127.0.0.1/a.html"), 30).extraction.title
-    assert run_page_job_timed(PageJob(html=PAGE, url="http://127.0.0.1/b.html"), 0).extraction.title
+    assert run_job_timed(PageJob(html=PAGE, url="http://127.0.0.1/a.html"), 30).extraction.title
+    assert run_job_timed(PageJob(html=PAGE, url="http://127.0.0.1/b.html"), 0).extraction.title
     try:
-        run_page_job_timed(PageJob(html=PAGE, url="http://127.0.0.1/c.html"), 30, work=fails)
+        run_job_timed(PageJob(html=PAGE, url="http://127.0.0.1/c.html"), 30, work=fails)
     except ValueError:
         pass
     assert released == [1, 1, 1]

@@ -67,7 +67,7 @@ KILL_GRACE_S = 10.0
 # anyway (they exit in milliseconds once their last job is done)
 EXIT_WAIT_S = 5.0
 EXIT_POLL_S = 0.01
-DEFAULT_JOB = "crawler.page_job.run_page_job_timed"
+DEFAULT_JOB = "crawler.page_job.run_job_timed"
 # a worker's young-generation threshold (see _worker_init)
 WORKER_GC_THRESHOLD = 10_000
 

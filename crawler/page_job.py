@@ -49,7 +49,7 @@ from .sources import DECLARED, SourceDecl
 from .urls import canonicalize
 
 if TYPE_CHECKING:
-    from .extraction.article import Extraction
+    from .extraction.result import Extraction
     from .syndication import Fingerprint
 
 # TRS CMS pagers are written by script: createPageHTML(<pages>, <current index>, …)

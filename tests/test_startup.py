@@ -95,3 +95,30 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
+
+
+def test_a_workers_result_unpickles_without_the_extraction_chain():
+    """The crawl process reads each worker's ``PageResult`` (an ``Extraction`` inside);
+    unpickling imports the module of every class in it. ``Extraction`` lives in a light
+    module, so the crawl process never imports trafilatura & co. for it (it once did, with
+    the first result: imports and memory the workers already pay)."""
+    made = subprocess.run(
+        [sys.executable, "-c", r"""
+import pickle, sys
+from crawler.page_job import PageJob, run_page_job
+html = "<html><head><title>Title</title></head><body><h1>Title</h1>" + "<p>A paragraph of the article text, long enough.</p>" * 20 + "</body></html>"
+sys.stdout.buffer.write(pickle.dumps(run_page_job(PageJob(html=html, url="http://127.0.0.1:1/a.html"))))
+"""], cwd=PROJECT, capture_output=True, timeout=120)
+    assert made.returncode == 0, made.stderr[-3000:]
+    code = r"""
+import json, pickle, sys
+result = pickle.loads(sys.stdin.buffer.read())
+assert "paragraph of the article" in result.body_text, result.body_text
+print(json.dumps(sorted(m for m in sys.modules)))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, input=made.stdout, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = set(json.loads(result.stdout.decode().strip().splitlines()[-1]))
+    assert "crawler.extraction.result" in loaded
+    heavy = sorted(name for name in (*HEAVY, "crawler.extraction.article", "crawler.extraction.generic") if name in loaded)
+    assert heavy == [], f"imported by unpickling a worker's result: {heavy}"

@@ -37,7 +37,7 @@ from ..urls import canonicalize
 from .base import BaseNewsSpider
 
 if TYPE_CHECKING:
-    from ..extraction.article import Extraction
+    from ..extraction.result import Extraction
     from ..syndication import Fingerprint
 
 MAX_ARTICLE_PAGES = 20

@@ -11,6 +11,9 @@ from crawler import stats_keys
 from crawler.drops import DuplicateStory
 from crawler.store import StoreComponent
 
+# what the verdict reads of a stored story (``classify``, and its id for the arrival)
+KEYS = ("id", "content_hash", "published_at")
+
 
 def _dates_it(item: dict, story: dict) -> bool:
     """The item brings a date to a story stored undated."""
@@ -43,15 +46,16 @@ class DedupePipeline(StoreComponent):
         # a story another crawler of this process (crawlall) holds in its open batch is
         # not visible from this connection until that batch is committed
         store.flush_other_batches()
-        own = store.story_by_own_url(item["canonical_url"]) or store.story_by_id(item["story_id"])
-        copy_of = None if own else store.story_arrived_from(item["canonical_url"])
+        url = item["canonical_url"]
+        own = store.story_by_own_url(url, KEYS) or store.story_by_id(item["story_id"], KEYS)
+        copy_of = None if own else store.story_arrived_from(url, KEYS)
         existing: dict | None
         if copy_of is not None:
             # a page known as a copy of another source's story: met again, it
             # never rewrites that story, whatever it says now
             verdict, existing = "seen_again", copy_of
         else:
-            verdict, existing = classify(dict(item), own, store.story_by_hash(item["content_hash"]))
+            verdict, existing = classify(dict(item), own, store.story_by_hash(item["content_hash"], KEYS))
         if verdict == "new":
             item["verdict"] = verdict
             return item

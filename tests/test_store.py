@@ -55,6 +55,27 @@ def test_insert_is_one_transaction_and_idempotent_reads():
     assert store.db.execute("SELECT count(*) FROM story_urls").fetchone()[0] == 1
 
 
+def test_the_dedupe_lookups_read_only_the_columns_asked_for():
+    from pipelines.dedupe import KEYS
+
+    store = Store.open(memory=True)
+    site = make_item()
+    store.insert_story(story_row(site), None)
+    copy = make_item(story_id="NW1", source="eastmoney", url="http://finews.zning.xyz/html_News/NewsShare.html?infoCode=NW1")
+    store.record_arrival(site["story_id"], copy, "duplicate", None)
+    full = store.story_by_id(site["story_id"])
+    expected = {key: full[key] for key in KEYS}
+    assert expected["id"] == site["story_id"] and expected["content_hash"] == site["content_hash"]
+    assert store.story_by_id(site["story_id"], KEYS) == expected
+    assert store.story_by_own_url(site["canonical_url"], KEYS) == expected
+    assert store.story_by_hash(site["content_hash"], KEYS) == expected
+    assert store.story_arrived_from(copy["canonical_url"], KEYS) == expected
+    assert store.story_arrived_from(copy["canonical_url"]) == full == store.story_by_own_url(site["canonical_url"])
+    assert store.story_by_id("nope", KEYS) is None and store.story_by_id("nope") is None
+    with pytest.raises(ValueError, match="not columns"):
+        store.story_by_hash(site["content_hash"], ("id", "id; DROP TABLE stories"))
+
+
 def test_failed_transaction_rolls_back_everything():
     store = Store.open(memory=True)
     row = story_row(make_item())

@@ -169,3 +169,36 @@ def test_fingerprint_text_drops_what_the_category_test_drops(monkeypatch):
     for text in texts:
         assert fingerprint_text(text) == by_definition(text), repr(text)
     assert len(small_table) == 50
+
+
+def test_fingerprint_of_a_long_text_is_the_tables_translation():
+    # a text of ARRAY_MIN_CHARS characters or more is filtered as an array of code points
+    # (issue 12): the same characters as str.translate with the table, every category, lone
+    # surrogates and astral characters included, before and after the states are filled
+    import unicodedata
+
+    from crawler.extraction import text as text_module
+
+    rng = random.Random(23)
+    samples = ["中文，内容。", "Ａｂｃ１２３", "a\u00a0b\u3000c\u200bd\ufeffe", "①②Ⅻ²", "😀🇨🇳", "\x00\x1f\x7f\x85", "\ue000\U000f0000",
+               "\u0378\u2028\u2029", "ﬁ ﬀ", "١٢٣", "e\u0301", "$€¥+<=>^`|~", "-_—–…·", "\ud800x\udfff", "𠀀𪚥"]
+    for _ in range(300):
+        text = "".join(rng.choice(samples) for _ in range(rng.randint(60, 400)))
+        text += "".join(chr(rng.randrange(0x110000)) for _ in range(rng.randint(0, 50)))
+        normalized = unicodedata.normalize("NFKC", text)
+        assert len(normalized) >= text_module.ARRAY_MIN_CHARS
+        assert fingerprint_text(text) == normalized.translate(text_module._FingerprintTable()), repr(text)
+    assert text_module._code_point_states is not None and text_module._code_point_states.any()
+
+
+def test_canonical_urls_are_cached_and_bad_urls_raise_each_time():
+    from crawler.urls import CANONICAL_CACHE_SIZE
+
+    urls = [f"HTTP://Example.COM:80/a/{n}/index.html?utm_source=x&b=2&a=1#top" for n in range(CANONICAL_CACHE_SIZE + 10)]
+    first = [canonicalize(url) for url in urls]
+    assert first == [canonicalize.__wrapped__(url) for url in urls]
+    assert first[0] == "http://example.com/a/0/?a=1&b=2"
+    assert [canonicalize(url) for url in urls] == first  # past the cache's size too
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            canonicalize("http://[bad")

@@ -86,6 +86,33 @@ class PageJob:
     page: int = 1
     selector_type: str = "html"         # what Scrapy's response.css would parse the text as
 
+    # Sent to a worker, the page text travels as UTF-16: pickle writes a str as UTF-8, which
+    # for a page of CJK text (held as 2-byte code units) cost 0.42 ms in the crawl process
+    # and 0.34 to read back, against 0.10 and 0.18 (228 corpus pages). Strict UTF-16 gives
+    # back the very text; a text it cannot encode (a lone surrogate) and ASCII (which pickle
+    # copies as it is) go as str.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        html = state["html"]
+        if not html.isascii():
+            try:
+                state["html"] = _Utf16Text(html.encode("utf-16-le"))
+            except UnicodeEncodeError:
+                pass
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        html = state["html"]
+        if isinstance(html, _Utf16Text):
+            state["html"] = html.data.decode("utf-16-le")
+        self.__dict__.update(state)
+
+
+@dataclass(frozen=True)
+class _Utf16Text:
+    """A page text on its way to a worker (``PageJob.__getstate__``)."""
+    data: bytes
+
 
 @dataclass
 class PageResult:

@@ -17,7 +17,7 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 
-from crawler import stats_keys
+from crawler import page_job, stats_keys
 from crawler.extensions import extract_pool
 from crawler.extensions.extract_pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
 from crawler.page_job import PageJob, run_page_job
@@ -71,6 +71,23 @@ def test_a_worker_gives_what_the_crawl_process_gives(pool_crawler):
     assert there.extraction == here.extraction and there.body_text == here.body_text and there.body_text
     assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOBS) == 1
     assert crawler.stats.get_value(stats_keys.EXTRACT_POOL_JOB_CPU) > 0
+
+
+@pytest.mark.parametrize("html", [
+    "<p>中文页面，GBK 或 UTF-8 解码之后</p>", "<p>ASCII only</p>", "<p>Ünïcödé latin-1</p>", "<p>😀 astral 𠀀</p>",
+    "<p>a lone \ud800 surrogate</p>", "<p>a pair of lone ones \ud83d\ude00</p>", "",
+])
+def test_a_page_job_pickles_to_the_very_same_text(html):
+    # the page text travels to a worker as UTF-16 bytes (cheaper than pickle's UTF-8 for a
+    # CJK page); what a worker reads back must be the very text, code point for code point
+    import pickle
+
+    job = PageJob(html=html, url="http://127.0.0.1:1/a.html", encoding="utf-8", page=2)
+    state = job.__getstate__()
+    if html and not html.isascii() and "\ud800" not in html and "\ud83d" not in html:
+        assert isinstance(state["html"], page_job._Utf16Text)   # not sent as str
+    back = pickle.loads(pickle.dumps(job))
+    assert back == job and back.html == html and list(map(ord, back.html)) == list(map(ord, html))
 
 
 def test_workers_collect_young_garbage_less_often(pool_crawler):

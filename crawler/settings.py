@@ -167,9 +167,6 @@ EXTRACT_TIMEOUT = 60.0
 # Pages each worker extracts before the pool's workers are replaced (new ones fork from
 # the fork server in milliseconds): bounds what a worker's memory can grow to.
 EXTRACT_WORKER_MAX_PAGES = 500
-# the crawl process's young-generation GC threshold from the engine's start (CPython's: 700;
-# 0 leaves it): crawler/extensions/collector.py
-CRAWL_GC_THRESHOLD = 10_000
 
 # --- Hostile input: caps and refusals (crawler/middlewares/limits.py, safety.py) ---
 # Bytes of a page (article, list page, feed, API answer) after decompression;
@@ -238,7 +235,6 @@ EXTENSIONS = {
     "crawler.extensions.quietlog.QuietNetworkErrors": 100,
     "crawler.extensions.runlog.RunLog": 500,
     "crawler.extensions.extract_pool.ExtractionPool": 600,
-    "crawler.extensions.collector.CollectorTuning": 700,
 }
 # Scrapy's own extensions without the telnet console and the remote control, which are off
 # (TELNETCONSOLE_ENABLED, REMOTE_CONTROL_ENABLED) but would still be imported: Scrapy imports

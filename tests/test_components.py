@@ -369,26 +369,3 @@ def test_a_continuation_thrown_away_by_a_stopping_crawl_is_no_drop(crawler_facto
     assert failed[0]["reason"] == "incomplete_multipage"
     spider.ledger.settled(LISTING)
     assert not spider.ledger.complete(LISTING)
-
-
-def test_the_crawl_process_collector_is_tuned_at_the_engine_start(crawler_factory):
-    import gc
-
-    from scrapy import signals
-    from scrapy.exceptions import NotConfigured
-
-    from crawler.extensions.collector import CollectorTuning
-
-    with pytest.raises(NotConfigured):
-        build(CollectorTuning, crawler_factory(source_spider("chinadevelopment"), {"CRAWL_GC_THRESHOLD": 0}))
-    crawler = crawler_factory(source_spider("chinadevelopment"), {"CRAWL_GC_THRESHOLD": 12_345})
-    build(CollectorTuning, crawler)
-    before, frozen = gc.get_threshold(), gc.get_freeze_count()
-    try:
-        assert gc.get_threshold()[0] != 12_345
-        crawler.signals.send_catch_log(signals.engine_started)
-        assert gc.get_threshold() == (12_345, *before[1:])
-        assert gc.get_freeze_count() > frozen
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)

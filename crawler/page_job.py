@@ -60,7 +60,7 @@ _SCRIPT_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,")
 # Modules that are imported lazily by the extraction code are named here too; a name
 # that does not import is skipped by the forkserver.
 PRELOAD = [
-    "crawler.page_job", "crawler.extraction.generic", "crawler.extraction.dates", "crawler.extraction.page_metadata",
+    "crawler.page_job", "crawler.extraction.article", "crawler.extraction.generic", "crawler.extraction.dates", "crawler.extraction.page_metadata",
     "trafilatura", "htmldate", "dateparser", "lxml.html", "parsel", "w3lib.html", "crawler.syndication",
     "crawler.syndication.minhash",  # datasketch's MinHash without scipy: not "datasketch"
 ]

@@ -70,7 +70,8 @@ def _kept_characters(text: str) -> str:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     met = states[codes]
     if not met.all():
-        for code_point in np.unique(codes[met == 0]).tolist():
+        # (a set, not np.unique: that would import numpy.ma in every new worker)
+        for code_point in set(codes[met == 0].tolist()):
             states[code_point] = 2 if _FINGERPRINT_TABLE[code_point] is None else 1
         met = states[codes]
     return codes[met == 1].tobytes().decode("utf-32-le")

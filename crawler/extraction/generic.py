@@ -29,6 +29,7 @@ from lxml import etree
 # readability-lxml (which is therefore not a dependency)
 from trafilatura.readability_lxml import Document as _ReadabilityDocument
 
+from . import trafilatura_paths
 from .body import Block, body_blocks, html_parser, join_blocks
 from .boilerplate import is_copyright, is_junk_line, is_link_list, is_prose, trim_blocks
 from .bylines import parse_editor, parse_outlet
@@ -187,6 +188,8 @@ def _install_all_justext_stoplists() -> None:
 
 
 _install_all_justext_stoplists()
+# trafilatura's costliest XPath expressions as Python passes, same answers (issue 12)
+trafilatura_paths.install()
 
 
 # The one way this module calls trafilatura (``run_trafilatura``), in two settings:

@@ -129,10 +129,13 @@ def test_a_whole_document_is_left_to_the_xpath():
 
 def test_a_regex_memo_empties_when_full_and_still_answers(monkeypatch):
     monkeypatch.setattr(paths, "MEMO_LIMIT", 3)
-    search = paths._Search("^a", "i")
-    answers = [search(value) for value in ("a", "b", "A", "ba", "ab", None, "a")]
-    assert answers == [True, False, True, False, True, False, True]
-    assert len(search._memo) <= 3
+    monkeypatch.setattr(paths, "_ANSWERS", {})
+    search, other = paths._Search("^a", "i"), paths._Search("b$")
+    answers = [(search(value), other(value)) for value in ("a", "b", "A", "ba", "ab", None, "a", "ab")]
+    assert answers == [(True, False), (False, True), (True, False), (False, False), (True, True),
+                       (False, False), (True, False), (True, True)]
+    assert len(paths._ANSWERS) <= 3
+    assert paths._Search("^a", "i")._slot == search._slot != other._slot  # one place per expression
 
 
 def test_matchers_answer_as_their_xpath_where_trafilatura_calls_them(monkeypatch):

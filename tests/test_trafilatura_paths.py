@@ -136,6 +136,9 @@ def test_a_regex_memo_empties_when_full_and_still_answers(monkeypatch):
                        (False, False), (True, False), (True, True)]
     assert len(paths._ANSWERS) <= 3
     assert paths._Search("^a", "i")._slot == search._slot != other._slot  # one place per expression
+    long_value = "a" + "x" * paths.MEMO_MAX_CHARS + "b"
+    assert search(long_value) and other(long_value)
+    assert long_value not in paths._ANSWERS  # a long value is searched, not kept
 
 
 def test_matchers_answer_as_their_xpath_where_trafilatura_calls_them(monkeypatch):

@@ -40,6 +40,8 @@ from lxml import etree
 # emptied past MEMO_LIMIT values. The repeats within a page and across a site's pages are the
 # gain: separate memos of 50,000 values each held 11 MB per worker after the 228 corpus pages.
 MEMO_LIMIT = 8192
+# longer values are searched each time, not remembered: the table stays small whatever a page holds
+MEMO_MAX_CHARS = 200
 _SLOTS = 64                 # regular expressions a table row has room for
 _UNKNOWN, _NO, _YES = 0, 1, 2
 _ANSWERS: dict[str, bytearray] = {}
@@ -65,6 +67,8 @@ class _Search:
     def __call__(self, value: str | None) -> bool:
         if value is None:
             value = ""
+        elif len(value) > MEMO_MAX_CHARS:
+            return self._search(value) is not None
         row = _ANSWERS.get(value)
         if row is None:
             if len(_ANSWERS) >= MEMO_LIMIT:

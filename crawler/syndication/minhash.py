@@ -6,7 +6,7 @@ The store does its own banding (signature.py) and uses only ``MinHash``, which n
 numpy and nothing else. Measured here: ``import datasketch`` adds 54 MB RSS and 567
 modules to a process, ``datasketch.minhash`` alone 18 MB. Every extraction worker and the
 pool's fork server hold a copy, so the difference is about 110 MB of the crawl's process
-tree with two workers (issue 12, README "Throughput").
+tree with two workers (issue 12, docs/throughput-history.md).
 
 How: the ``datasketch`` package is put in ``sys.modules`` *without* running its
 ``__init__`` while ``datasketch.minhash`` (and the ``datasketch.hashfunc`` it imports) load,

@@ -254,35 +254,40 @@ def _teaser_0(t: list[_Search]) -> Callable[[etree._Element], list]:
                              or "teaser" in (el.get("class") or "").replace("T", "t"))
 
 
-# where the expression lives, the SHA-256 of its text, how many re:test calls it has, builder
-_EXPRESSIONS: tuple[tuple[str, str, int, Callable[[list[_Search]], Callable[[etree._Element], list]]], ...] = (
+# where the expression lives, the SHA-256 of its text (which fixes its re:test calls, handed
+# to the builder in order), builder
+_EXPRESSIONS: tuple[tuple[str, str, Callable[[list[_Search]], Callable[[etree._Element], list]]], ...] = (
     ("settings.BASIC_CLEAN_XPATH",
-     "db6c25acd08aef99afbf1be38c751d8c7cf7132256d1a013d1d2e4e4fe86651f", 2, _basic_clean),
+     "db6c25acd08aef99afbf1be38c751d8c7cf7132256d1a013d1d2e4e4fe86651f", _basic_clean),
     ("xpaths.OVERALL_DISCARD_XPATH[0]",
-     "a837e58a1b1ea116ce1dada53d856dec093fe9f64b37dc503698e30f96a87dd3", 3, _overall_discard_0),
+     "a837e58a1b1ea116ce1dada53d856dec093fe9f64b37dc503698e30f96a87dd3", _overall_discard_0),
     ("xpaths.OVERALL_DISCARD_XPATH[1]",
-     "c1d5b70b8cd03783545d6b715c69062ae6967c222b2d8f4e2399762362d426c0", 3, _overall_discard_1),
+     "c1d5b70b8cd03783545d6b715c69062ae6967c222b2d8f4e2399762362d426c0", _overall_discard_1),
     ("xpaths.COMMENTS_XPATH[0]",
-     "c9bc44e8eabc181867e0e4bd3adc813c75470b9cb9e7cba280e278a38ff5427f", 2, _comments_two_tests("div", "list", "section")),
+     "c9bc44e8eabc181867e0e4bd3adc813c75470b9cb9e7cba280e278a38ff5427f", _comments_two_tests("div", "list", "section")),
     ("xpaths.COMMENTS_XPATH[1]",
-     "777ad139e734aa16cd44f0ccbd8aa9fb9a85f34cc4fc7f50fd7932a527ef356c", 2, _comments_two_tests("div", "section", "list")),
+     "777ad139e734aa16cd44f0ccbd8aa9fb9a85f34cc4fc7f50fd7932a527ef356c", _comments_two_tests("div", "section", "list")),
     ("xpaths.COMMENTS_XPATH[2]",
-     "315ca4d6f2f992c4b84e864308bd2b399758a5fe24a95b1792cf89d700dfa2d1", 1, _comments_2),
+     "315ca4d6f2f992c4b84e864308bd2b399758a5fe24a95b1792cf89d700dfa2d1", _comments_2),
     ("xpaths.COMMENTS_XPATH[3]",
-     "7d5d82f02ac6954461176a5dfeb7760ee6cf6ea6e0cf862efaa57300ed6d6218", 0, _comments_3),
+     "7d5d82f02ac6954461176a5dfeb7760ee6cf6ea6e0cf862efaa57300ed6d6218", _comments_3),
     ("xpaths.RAW_TREE_PRUNE_XPATH[0]",
-     "01e7c660fd6406f29932819d2dbd7530e2f3bdac11dde83565e977e391303444", 4, _raw_tree_prune_0),
+     "01e7c660fd6406f29932819d2dbd7530e2f3bdac11dde83565e977e391303444", _raw_tree_prune_0),
     ("xpaths.RAW_TREE_PRUNE_XPATH[1]",
-     "3c7afe92279543d5530365aa7b921c6e5b51243033e5622cae1dc85e08976f87", 0, _raw_tree_prune_1),
+     "3c7afe92279543d5530365aa7b921c6e5b51243033e5622cae1dc85e08976f87", _raw_tree_prune_1),
     ("xpaths.BODY_XPATH[0]",
-     "caaa561ceca17064773e97bf7c610f55e6c6a64a2477328c060642912d489b3b", 2, _body_0),
+     "caaa561ceca17064773e97bf7c610f55e6c6a64a2477328c060642912d489b3b", _body_0),
     ("xpaths.BODY_XPATH[2]",
-     "6c9b5e1fdc092943ebdd87206a2e8a8b4c4666497fb00e6661d2a519d00f37f9", 3, _body_2),
+     "6c9b5e1fdc092943ebdd87206a2e8a8b4c4666497fb00e6661d2a519d00f37f9", _body_2),
     ("xpaths.BODY_XPATH[3]",
-     "10a7ceacc0ff8cdfd8c58a575b5197b5d07ba24000f072101735478c2c585978", 2, _body_3),
+     "10a7ceacc0ff8cdfd8c58a575b5197b5d07ba24000f072101735478c2c585978", _body_3),
     ("xpaths.TEASER_DISCARD_XPATH[0]",
-     "ebb02f066626551dbb0222a6cb631691f6ccacf0477c1381263f112b0bc9cdfa", 0, _teaser_0),
+     "ebb02f066626551dbb0222a6cb631691f6ccacf0477c1381263f112b0bc9cdfa", _teaser_0),
 )
+
+
+# other modules' names for an expression (imported by name, so replaced there too)
+_ALSO_AT = {"settings.BASIC_CLEAN_XPATH": ("baseline.BASIC_CLEAN_XPATH",)}
 
 
 class Matcher:
@@ -306,7 +311,8 @@ def path_digest(path: str) -> str:
 
 
 def _locate(where: str) -> tuple[Any, str | int]:
-    """(container, key) of a ``module.NAME`` or ``module.LIST[i]`` location in trafilatura."""
+    """(container, key) of a ``module.NAME`` or ``module.LIST[i]`` location in trafilatura
+    (the module itself: ``trafilatura.baseline`` the attribute is a function)."""
     import importlib
 
     module_name, _, attr = where.partition(".")
@@ -317,58 +323,42 @@ def _locate(where: str) -> tuple[Any, str | int]:
     return module, attr
 
 
-def _baseline_module() -> Any:
-    """trafilatura.baseline the module (``trafilatura.baseline`` the attribute is its function)."""
-    import importlib
-
-    return importlib.import_module("trafilatura.baseline")
-
-
-def _current(container: Any, key: str | int) -> Any:
+def _get(where: str) -> Any:
+    container, key = _locate(where)
     return container[key] if isinstance(key, int) else getattr(container, key)
 
 
-def build(where: str, xpath: etree.XPath, tests: int, builder) -> Matcher | None:
-    found = _RE_TEST.findall(xpath.path)
-    if len(found) != tests:
-        return None
-    return Matcher(where, xpath, builder([_Search(pattern, flags) for _, pattern, flags in found]))
+def _put(where: str, value: Any) -> None:
+    """``value`` at ``where`` and at the other names trafilatura's modules hold it by."""
+    for place in (where, *_ALSO_AT.get(where, ())):
+        container, key = _locate(place)
+        if isinstance(key, int):
+            container[key] = value
+        else:
+            setattr(container, key, value)
 
 
 def install() -> list[Matcher]:
     """Put each matcher in place of its expression when the installed text is the one it
     was written for; returns those installed (already installed ones included)."""
     installed = []
-    for where, digest, tests, builder in _EXPRESSIONS:
-        container, key = _locate(where)
-        current = _current(container, key)
+    for where, digest, builder in _EXPRESSIONS:
+        current = _get(where)
         if isinstance(current, Matcher):
             installed.append(current)
             continue
         if not isinstance(current, etree.XPath) or path_digest(current.path) != digest:
             continue
-        matcher = build(where, current, tests, builder)
-        if matcher is None:
-            continue
-        if isinstance(key, int):
-            container[key] = matcher
-        else:
-            setattr(container, key, matcher)
-            if where == "settings.BASIC_CLEAN_XPATH":  # baseline holds its own reference
-                _baseline_module().BASIC_CLEAN_XPATH = matcher
+        tests = [_Search(pattern, flags) for _, pattern, flags in _RE_TEST.findall(current.path)]
+        matcher = Matcher(where, current, builder(tests))
+        _put(where, matcher)
         installed.append(matcher)
     return installed
 
 
 def uninstall() -> None:
     """Back to trafilatura's own expressions (tests)."""
-    for where, _, _, _ in _EXPRESSIONS:
-        container, key = _locate(where)
-        current = _current(container, key)
+    for where, _, _ in _EXPRESSIONS:
+        current = _get(where)
         if isinstance(current, Matcher):
-            if isinstance(key, int):
-                container[key] = current.xpath
-            else:
-                setattr(container, key, current.xpath)
-                if where == "settings.BASIC_CLEAN_XPATH":
-                    _baseline_module().BASIC_CLEAN_XPATH = current.xpath
+            _put(where, current.xpath)
